@@ -1,0 +1,59 @@
+# Everything runs in .venv with .venv/bin/python; `make run` and `make test` set it up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CORPUS ?= corpus
+INDEX ?= var/index
+PYTEST_ARGS ?=
+
+.PHONY: help install index rebuild serve run dev test lint format clean
+
+help:
+	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
+	@echo "make test     set up and run the whole test suite"
+	@echo "make index    bring the index up to date with corpus/ (CORPUS=, INDEX= override)"
+	@echo "make rebuild  build a fresh index beside the live one and swap it in"
+	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
+	@echo "make dev      Flask's development server with reload"
+	@echo "make lint     ruff check and format check"
+	@echo "make clean    remove .venv, var/ and caches"
+
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	$(PY) -m indexer --corpus $(CORPUS) --index $(INDEX)
+
+rebuild: install
+	$(PY) -m indexer --corpus $(CORPUS) --index $(INDEX) --rebuild
+
+serve: install
+	$(PY) -m search_app --index $(INDEX) --host $(HOST) --port $(PORT)
+
+run: index serve
+
+dev: install
+	SEARCH_INDEX_DIR=$(INDEX) $(VENV)/bin/flask --app search_app run --debug --host $(HOST) --port $(PORT)
+
+test: install
+	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

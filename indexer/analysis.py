@@ -1,0 +1,213 @@
+"""Japanese text analysis for Whoosh: normalization, Janome tokenization, token filters."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from whoosh.analysis import CompositeAnalyzer, Filter, LowercaseFilter, Token, Tokenizer
+
+# Bump when analysis output changes: every document's digest includes it, so the
+# next incremental run re-indexes everything with the new analysis.
+ANALYSIS_VERSION = "ja-1"
+
+# Marks that combine with the character before them (dakuten, handakuten, and
+# the generic combining range); NFKC must see them together with their base.
+_COMBINING = "\u0300-\u036f\u3099\u309a\uff9e\uff9f"
+
+# Janome parts of speech that are not words (punctuation, whitespace, symbols).
+_NON_WORD_POS = frozenset({"記号"})
+# Parts of speech that a plain query word may drop (particles, auxiliaries);
+# phrases keep them so that "申告書を社員" still matches word by word.
+_FUNCTION_POS = frozenset({"助詞", "助動詞"})
+# Janome tags some punctuation it does not know, e.g. a half-width "(", as a noun.
+_PUNCTUATION_ONLY = re.compile(r"[\W_]+")
+
+
+@functools.cache
+def _changing_chars() -> re.Pattern[str]:
+    """A pattern for units whose NFKC form differs from the text (built once)."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x30000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if unicodedata.normalize("NFKC", ch) != ch:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    cls = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+    )
+    return re.compile(f"[{cls}][{_COMBINING}]*|.[{_COMBINING}]+", re.DOTALL)
+
+
+class NormalizedText:
+    """NFKC-normalized text with a map from each normalized character back to the original."""
+
+    __slots__ = ("original", "text", "_starts", "_ends")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        pieces: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        last = 0
+        for m in _changing_chars().finditer(original):
+            a, b = m.span()
+            if a > last:
+                pieces.append(original[last:a])
+                starts.extend(range(last, a))
+                ends.extend(range(last + 1, a + 1))
+            unit = unicodedata.normalize("NFKC", original[a:b])
+            pieces.append(unit)
+            # Every character a unit expands to maps back to the whole unit.
+            starts.extend([a] * len(unit))
+            ends.extend([b] * len(unit))
+            last = b
+        if not pieces:
+            self.text = original
+            self._starts = self._ends = None
+            return
+        pieces.append(original[last:])
+        starts.extend(range(last, len(original)))
+        ends.extend(range(last + 1, len(original) + 1))
+        self.text = "".join(pieces)
+        self._starts, self._ends = starts, ends
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the normalized text to the original text."""
+        if self._starts is None or self._ends is None:
+            return start, end
+        if end <= start:
+            pos = self._starts[start] if start < len(self._starts) else len(self.original)
+            return pos, pos
+        return self._starts[start], self._ends[end - 1]
+
+
+@functools.cache
+def janome_tokenizer() -> Any:
+    """Janome's tokenizer, loaded once per process (the dictionary is memory-mapped)."""
+    from janome.tokenizer import Tokenizer as _Janome
+
+    return _Janome()
+
+
+class AnalyzedText(str):
+    """Text that carries its already analyzed tokens, so a writer never tokenizes it again."""
+
+    tokens: tuple[tuple[str, int, int, int], ...]
+
+    def __new__(cls, text: str, tokens: Sequence[tuple[str, int, int, int]]) -> AnalyzedText:
+        obj = super().__new__(cls, text)
+        obj.tokens = tuple(tokens)
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (AnalyzedText, (str(self), self.tokens))
+
+
+class JanomeTokenizer(Tokenizer):
+    """Splits NFKC-normalized text into Janome words; offsets point into the original text."""
+
+    def __call__(  # noqa: PLR0913 - Whoosh's tokenizer protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        norm = NormalizedText(value)
+        text = norm.text
+        cursor = 0
+        pos = start_pos
+        for jt in janome_tokenizer().tokenize(text) if tokenize else ():
+            surface = jt.surface
+            begin = cursor
+            cursor += len(surface)
+            major = jt.part_of_speech.split(",", 1)[0]
+            if major in _NON_WORD_POS or _PUNCTUATION_ONLY.fullmatch(surface):
+                continue
+            t.text = surface
+            t.boost = 1.0
+            t.stopped = False
+            t.pos_major = major
+            if keeporiginal:
+                t.original = surface
+            if positions:
+                t.pos = pos
+            pos += 1
+            if chars:
+                s, e = norm.span(begin, cursor)
+                t.startchar, t.endchar = start_char + s, start_char + e
+            yield t
+
+
+class FunctionWordFilter(Filter):
+    """Drops particles and auxiliaries from plain query words (never from the index)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if t.mode == "query" and t.removestops and getattr(t, "pos_major", "") in _FUNCTION_POS:
+                continue
+            yield t
+
+
+class JapaneseAnalyzer(CompositeAnalyzer):
+    """The one analyzer for indexing and querying; replays tokens of an AnalyzedText."""
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
+        if isinstance(value, AnalyzedText):
+            return self._replay(value, **kwargs)
+        return super().__call__(value, **kwargs)
+
+    @staticmethod
+    def _replay(
+        value: AnalyzedText, positions: bool = False, chars: bool = False, mode: str = "", **kwargs: Any
+    ) -> Iterator[Token]:
+        kwargs.pop("no_morph", None)
+        t = Token(positions, chars, mode=mode, **kwargs)
+        for text, pos, start, end in value.tokens:
+            t.text, t.boost, t.stopped = text, 1.0, False
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar, t.endchar = start, end
+            yield t
+
+
+def japanese_analyzer() -> JapaneseAnalyzer:
+    """Build the analyzer: Janome words → lower case → (queries only) no function words."""
+    return JapaneseAnalyzer(JanomeTokenizer(), LowercaseFilter(), FunctionWordFilter())
+
+
+def analyze(analyzer: CompositeAnalyzer, text: str) -> AnalyzedText:
+    """Run the index-time analysis once and keep its tokens with the text."""
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in analyzer(text, positions=True, chars=True, mode="index")
+    ]
+    return AnalyzedText(text, tokens)
+
+
+def query_terms(analyzer: CompositeAnalyzer, text: str, *, keep_function_words: bool = False) -> list[str]:
+    """The terms a query string analyzes to."""
+    return [t.text for t in analyzer(text, mode="query", removestops=not keep_function_words)]
+
+
+if __name__ == "__main__":  # pragma: no cover - a debugging aid
+    ana = japanese_analyzer()
+    for line in sys.stdin:
+        print(" | ".join(f"{t.text}[{t.startchar}:{t.endchar}]" for t in ana(line, chars=True)))

@@ -1,0 +1,102 @@
+"""Command line: `python -m indexer [--corpus DIR] [--index DIR] [--rebuild] [--jobs N]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Sequence
+
+from indexer.pipeline import Analyzed, IndexWriteError, run
+from indexer.store import IndexBusyError
+
+DEFAULT_CORPUS = "corpus"
+DEFAULT_INDEX = "var/index"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The indexer's argument parser; defaults come from SEARCH_* variables."""
+    parser = argparse.ArgumentParser(
+        prog="python -m indexer",
+        description="Index the HTML pages of a corpus directory into a Whoosh index (incrementally).",
+    )
+    parser.add_argument(
+        "--corpus",
+        default=os.environ.get("SEARCH_CORPUS_DIR", DEFAULT_CORPUS),
+        help="directory of *.html/*.htm pages, searched recursively (default: %(default)s; env SEARCH_CORPUS_DIR)",
+    )
+    parser.add_argument(
+        "--index",
+        default=os.environ.get("SEARCH_INDEX_DIR", DEFAULT_INDEX),
+        help="index location (default: %(default)s; env SEARCH_INDEX_DIR)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build a fresh index beside the live one and swap it in atomically",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="worker processes for parsing and tokenizing (default: CPUs, %(default)s)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for another running indexer to finish (default: exit at once)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no per-file warnings")
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        msg = f"expected a positive integer, got {value!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return number
+
+
+def _progress_bar(enabled: bool):  # noqa: ANN202 - returns the pipeline's progress hook
+    def wrap(items: Iterable[Analyzed], total: int) -> Iterable[Analyzed]:
+        if not enabled or total == 0:
+            return items
+        from tqdm import tqdm
+
+        return tqdm(items, total=total, unit="page", desc="indexing", leave=False, file=sys.stderr)
+
+    return wrap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the indexer; exit 0 unless the index could not be written."""
+    args = build_parser().parse_args(argv)
+    show_progress = not args.quiet and sys.stderr.isatty()
+    try:
+        summary = run(
+            args.corpus,
+            args.index,
+            rebuild=args.rebuild,
+            jobs=args.jobs,
+            lock_wait=args.wait,
+            progress=_progress_bar(show_progress),
+        )
+    except IndexBusyError as exc:
+        print(f"indexer: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
+    except (IndexWriteError, FileNotFoundError, OSError) as exc:
+        print(f"indexer: error: {exc}", file=sys.stderr)
+        return 1
+    for path, problem in summary.problems:
+        print(f"indexer: skipped {path}: {problem}", file=sys.stderr)
+    if not args.quiet:
+        for path, warning in summary.warnings:
+            print(f"indexer: warning: {path}: {warning}", file=sys.stderr)
+    print(summary.line())
+    return 0

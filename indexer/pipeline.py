@@ -1,0 +1,242 @@
+"""One indexing run: scan the corpus, work out what changed, analyze in workers, write once."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import CompositeAnalyzer
+from whoosh.index import Index
+
+from indexer.analysis import ANALYSIS_VERSION, japanese_analyzer
+from indexer.extract import ExtractionError, extract_file
+from indexer.schema import build_schema, to_document
+from indexer.store import IndexLocation
+
+HTML_SUFFIXES = (".html", ".htm")
+# Below this many files to analyze, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 24
+
+
+class IndexWriteError(RuntimeError):
+    """The index could not be written; the live index is unchanged."""
+
+
+@dataclass
+class Summary:
+    """What a run did, for the closing line and for tests."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The one-line report printed at the end of a run."""
+        kind = "rebuilt" if self.rebuilt else "indexed"
+        return (
+            f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped in {self.seconds:.1f}s"
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An HTML file of the corpus: its document key and content digest."""
+
+    path: str
+    abspath: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """A worker's answer for one file: a document to write, or why it was skipped."""
+
+    path: str
+    doc: dict[str, Any] | None
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def content_digest(data: bytes) -> str:
+    """The digest that decides whether a file changed (analysis version included)."""
+    return hashlib.sha256(ANALYSIS_VERSION.encode("ascii") + b"\0" + data).hexdigest()
+
+
+def scan_corpus(corpus: Path, problems: list[tuple[str, str]]) -> list[SourceFile]:
+    """Every *.html / *.htm under the corpus, with its digest, sorted by key."""
+    if not corpus.is_dir():
+        msg = f"corpus directory not found: {corpus}"
+        raise FileNotFoundError(msg)
+    found: list[SourceFile] = []
+    for dirpath, dirnames, filenames in os.walk(corpus):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.lower().endswith(HTML_SUFFIXES) or name.startswith("."):
+                continue
+            abspath = os.path.join(dirpath, name)
+            key = Path(abspath).relative_to(corpus).as_posix()
+            try:
+                with open(abspath, "rb") as fh:
+                    digest = content_digest(fh.read())
+            except OSError as exc:
+                problems.append((key, f"cannot read: {exc.strerror or exc}"))
+                continue
+            found.append(SourceFile(key, abspath, digest))
+    return found
+
+
+def indexed_digests(ix: Index) -> dict[str, str]:
+    """Document key → digest for everything in the index, read from columns (no stored fields)."""
+    with ix.reader() as reader:
+        paths = reader.column_reader("path")
+        digests = reader.column_reader("digest")
+        return {paths[n]: digests[n] for n in reader.all_doc_ids()}
+
+
+@functools.cache
+def _worker_analyzer() -> CompositeAnalyzer:
+    return japanese_analyzer()
+
+
+def _warm_worker() -> None:
+    # Load Janome's dictionary once per worker, before the first file.
+    list(_worker_analyzer()("準備", mode="index"))
+
+
+def analyze_file(src: SourceFile) -> Analyzed:
+    """Read, extract and analyze one file; never raises for a bad page."""
+    try:
+        with open(src.abspath, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return Analyzed(src.path, None, f"cannot read: {exc.strerror or exc}")
+    try:
+        article = extract_file(data, src.path)
+        doc = to_document(article, content_digest(data), _worker_analyzer())
+    except ExtractionError as exc:
+        return Analyzed(src.path, None, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one hostile page must not stop the run
+        return Analyzed(src.path, None, f"cannot parse: {type(exc).__name__}: {exc}")
+    return Analyzed(src.path, doc, None, article.warnings)
+
+
+def analyze_all(files: list[SourceFile], jobs: int) -> Iterator[Analyzed]:
+    """Analyze files, in `jobs` worker processes when it pays off; results in any order."""
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        yield from map(analyze_file, files)
+        return
+    # forkserver: workers start clean, without the parent's threads (progress bar).
+    ctx = multiprocessing.get_context("forkserver")
+    chunksize = max(1, min(16, len(files) // (jobs * 8)))
+    with ctx.Pool(jobs, initializer=_warm_worker) as pool:
+        yield from pool.imap_unordered(analyze_file, files, chunksize=chunksize)
+
+
+def run(
+    corpus: str | os.PathLike[str],
+    index_path: str | os.PathLike[str],
+    *,
+    rebuild: bool = False,
+    jobs: int | None = None,
+    lock_wait: float = 0.0,
+    progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None = None,
+) -> Summary:
+    """Bring the index at `index_path` up to date with `corpus` and say what changed."""
+    started = time.perf_counter()
+    loc = IndexLocation(index_path)
+    summary = Summary()
+    jobs = jobs or os.cpu_count() or 1
+    with loc.lock(wait=lock_wait):
+        loc.collect_garbage()
+        sources = scan_corpus(Path(corpus), summary.problems)
+        summary.skipped = len(summary.problems)
+        current = {s.path: s for s in sources}
+
+        schema = build_schema()
+        existing: dict[str, str] = {}
+        ix: Index | None = None
+        if loc.exists() and not rebuild:
+            ix = whoosh_index.open_dir(str(loc.path))
+            if set(ix.schema.names()) != set(schema.names()):
+                ix.close()
+                ix = None  # an index from an older layout: build a fresh one
+            else:
+                existing = indexed_digests(ix)
+        summary.rebuilt = ix is None
+
+        todo = [s for s in sources if existing.get(s.path) != s.digest]
+        deleted = sorted(set(existing) - set(current))
+        summary.unchanged = len(sources) - len(todo)
+        if not todo and not deleted and ix is not None:
+            ix.close()
+            summary.seconds = time.perf_counter() - started
+            return summary
+
+        gen = None
+        if ix is None:
+            gen = loc.new_generation()
+            ix = whoosh_index.create_in(str(gen), schema)
+        try:
+            _write(ix, todo, deleted, existing, jobs, summary, progress)
+        except OSError as exc:
+            if gen is not None:
+                loc.discard(gen)
+            msg = f"cannot write the index at {gen or loc.path}: {exc}"
+            raise IndexWriteError(msg) from exc
+        finally:
+            ix.close()
+        if gen is not None:
+            loc.publish(gen)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _write(
+    ix: Index,
+    todo: list[SourceFile],
+    deleted: list[str],
+    existing: dict[str, str],
+    jobs: int,
+    summary: Summary,
+    progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None,
+) -> None:
+    writer = ix.writer(limitmb=256)
+    try:
+        for path in deleted:
+            writer.delete_by_term("path", path)
+        summary.deleted = len(deleted)
+        results: Iterable[Analyzed] = analyze_all(todo, jobs)
+        if progress is not None:
+            results = progress(results, len(todo))
+        for item in results:
+            summary.warnings.extend((item.path, w) for w in item.warnings)
+            if item.doc is None:
+                # A page that no longer parses keeps its last good version.
+                summary.problems.append((item.path, item.error or "unknown error"))
+                summary.skipped += 1
+                continue
+            if item.path in existing:
+                writer.update_document(**item.doc)
+                summary.updated += 1
+            else:
+                writer.add_document(**item.doc)
+                summary.added += 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise

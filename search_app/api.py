@@ -1,0 +1,78 @@
+"""The JSON API: /api/search and /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from indexer.store import IndexUnavailableError
+from search_app.params import BadParameterError, parse_search_args
+from search_app.query import QuerySyntaxError
+from search_app.search import Hit, SearchPage
+from search_app.services import get_service
+
+bp = Blueprint("api", __name__)
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One hit as the API returns it."""
+    return {
+        "path": hit.path,
+        "title": hit.title,
+        "url": hit.url,
+        "date": hit.date.isoformat() if hit.date else None,
+        "category": hit.category,
+        "tags": list(hit.tags),
+        "score": hit.score,
+        "snippet": str(hit.snippet),
+    }
+
+
+def page_json(page: SearchPage) -> dict[str, Any]:
+    """A result page as the API returns it."""
+    return {
+        "query": page.query,
+        "terms": list(page.terms),
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "hits": [hit_json(h) for h in page.hits],
+    }
+
+
+def error_json(message: str, status: int) -> tuple[Response, int]:
+    """An error answer: {"error": message}."""
+    return jsonify(error=message), status
+
+
+@bp.get("/api/search")
+def search() -> Any:
+    try:
+        args = parse_search_args(request.args, current_app.config["PER_PAGE"])
+        page = get_service().search(args.query, args.page, args.per_page)
+    except (BadParameterError, QuerySyntaxError, ValueError) as exc:
+        return error_json(str(exc), 400)
+    except IndexUnavailableError as exc:
+        return error_json(f"検索インデックスを利用できません: {exc}", 503)
+    return jsonify(page_json(page))
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    try:
+        count = get_service().document_count()
+    except IndexUnavailableError as exc:
+        return jsonify(status="unavailable", error=str(exc)), 503
+    return jsonify(status="ok", documents=count)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> Any:
+    """JSON errors under /api/; the HTML error page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_json(exc.description or exc.name, exc.code or 500)
+    from search_app.views import render_error
+
+    return render_error(exc.description or exc.name, exc.code or 500)

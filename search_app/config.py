@@ -1,0 +1,16 @@
+"""Default configuration; an instance file and SEARCH_* environment variables override it."""
+
+from __future__ import annotations
+
+import os
+
+# Where `python -m indexer` writes by default.
+INDEX_DIR = os.path.join("var", "index")
+# How often (seconds) a worker checks for an index newly written by the indexer.
+RELOAD_INTERVAL = 1.0
+PER_PAGE = 10
+# The production server (`python -m search_app`).
+HOST = "127.0.0.1"
+PORT = 5000
+WORKERS = 0  # 0: one per CPU, plus one
+SITE_NAME = "すまいの事務室ブログ 記事検索"

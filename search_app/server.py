@@ -1,0 +1,65 @@
+"""Production serving with gunicorn: `python -m search_app [--index DIR] [--host H] [--port P]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from search_app import create_app
+
+
+class _Gunicorn(BaseApplication):
+    """Runs an already configured Flask app under gunicorn's pre-fork workers."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command line of the production server."""
+    parser = argparse.ArgumentParser(prog="python -m search_app", description="Serve the search app with gunicorn.")
+    parser.add_argument("--index", help="index directory (default: SEARCH_INDEX_DIR or var/index)")
+    parser.add_argument("--host", help="address to bind (default: SEARCH_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: SEARCH_PORT or 5000)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: CPUs + 1)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Configure the app once, check the index, then fork the workers."""
+    args = build_parser().parse_args(argv)
+    if args.index:
+        os.environ["SEARCH_INDEX_DIR"] = args.index
+    app = create_app()
+    host = args.host or app.config["HOST"]
+    port = args.port or int(app.config["PORT"])
+    workers = args.workers or int(app.config["WORKERS"]) or (os.cpu_count() or 1) + 1
+    # Load Janome's dictionary before forking so workers share its pages.
+    from indexer.analysis import janome_tokenizer
+
+    janome_tokenizer()
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "preload_app": True,
+        "accesslog": "-",
+        "timeout": 30,
+        "graceful_timeout": 10,
+    }
+    print(f"serving {app.config['INDEX_DIR']} on http://{host}:{port}/ with {workers} workers", flush=True)
+    _Gunicorn(app, options).run()

@@ -1,0 +1,53 @@
+"""The HTML pages: the search page and the article page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from indexer.store import IndexUnavailableError
+from search_app.params import BadParameterError, parse_search_args
+from search_app.query import QuerySyntaxError
+from search_app.services import get_service
+
+bp = Blueprint("pages", __name__)
+
+# Page links shown on each side of the current page.
+_PAGE_WINDOW = 3
+
+
+def render_error(message: str, status: int, query: str = "") -> tuple[str, int]:
+    """The friendly error page."""
+    return render_template("error.html", message=message, status=status, query=query), status
+
+
+@bp.get("/")
+@bp.get("/search")
+def search() -> Any:
+    query = request.args.get("q", "")
+    try:
+        args = parse_search_args(request.args, current_app.config["PER_PAGE"])
+        results = get_service().search(args.query, args.page, args.per_page) if args.query.strip() else None
+    except (BadParameterError, QuerySyntaxError, ValueError) as exc:
+        return render_error(str(exc), 400, query)
+    except IndexUnavailableError:
+        return render_error("検索インデックスを準備中です。しばらくしてからもう一度お試しください。", 503, query)
+    pages: list[int] = []
+    if results is not None and results.total:
+        low = max(1, results.page - _PAGE_WINDOW)
+        high = min(results.pages, results.page + _PAGE_WINDOW)
+        pages = list(range(low, high + 1))
+    return render_template("search.html", query=query, results=results, pages=pages)
+
+
+@bp.get("/articles/<path:path>")
+def article(path: str) -> Any:
+    # The path is only a key into the index, never a file name on disk.
+    try:
+        found = get_service().article(path)
+    except IndexUnavailableError:
+        return render_error("検索インデックスを準備中です。", 503)
+    if found is None:
+        abort(404, description="お探しの記事は見つかりませんでした。")
+    return render_template("article.html", article=found, query=request.args.get("q", ""))
