@@ -1,0 +1,63 @@
+"""Shared fixtures: a small corpus, an index built from it in tmp_path, the app and its clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from indexer.pipeline import run
+from search_app import create_app
+from tests.pages import SAMPLE_PAGES, Page
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_corpus(root: Path, pages: Mapping[str, Page]) -> Path:
+    """Write pages as files under root (created) and return root."""
+    for rel, page in pages.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(page.encoded())
+    return root
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A fresh copy of the sample corpus, free to change."""
+    return write_corpus(tmp_path / "corpus", SAMPLE_PAGES)
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus indexed once for the read-only tests."""
+    root = tmp_path_factory.mktemp("built")
+    corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
+    summary = run(corpus, root / "index", jobs=1)
+    assert summary.added == len(SAMPLE_PAGES), summary.problems
+    return root / "index"
+
+
+def make_app(index: Path, **config: object) -> Flask:
+    """An app over `index` with test settings."""
+    return create_app({"TESTING": True, "INDEX_DIR": str(index), "RELOAD_INTERVAL": 0, **config})
+
+
+@pytest.fixture
+def app(built_index: Path) -> Iterator[Flask]:
+    app = make_app(built_index)
+    yield app
+    app.extensions["search_service"].handle.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()

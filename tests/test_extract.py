@@ -1,0 +1,135 @@
+"""Article extraction: the article only, with its metadata, from whole page dumps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from indexer.extract import ExtractionError, extract_article, extract_file, join_lines, parse_date
+from tests.pages import CHROME_WORDS, SAMPLE_PAGES, Page, paragraphs
+
+
+@pytest.fixture
+def article():
+    page = SAMPLE_PAGES["2021/keihi.html"]
+    return extract_file(page.encoded(), "2021/keihi.html")
+
+
+def test_metadata(article) -> None:
+    assert article.path == "2021/keihi.html"
+    assert article.title == "経費精算のルールと差し戻し"  # the h1, not "<title> | site"
+    assert article.date == dt.date(2021, 6, 14)
+    assert article.category == "経理"
+    assert article.tags == ("経費精算", "領収書")
+    assert article.description == "記事の説明文です。"
+    assert article.url == "https://blog.example.jp/2021/06/keihi/"
+
+
+@pytest.mark.parametrize("word", [*CHROME_WORDS, "コメント限定語", "目次限定語", "この記事をシェアする", "関連するキーワード"])
+def test_boilerplate_is_not_in_the_body(article, word: str) -> None:
+    assert word not in article.body
+    assert word not in article.title
+
+
+def test_body_keeps_paragraphs_and_lists(article) -> None:
+    lines = article.body.split("\n")
+    assert lines[0] == "経費精算の申請は毎月２５日までに提出してください。ﾚｼｰﾄの写真も添付します。"
+    assert "よくある差し戻し" in lines
+    assert "日付の書き間違い" in lines
+    assert article.title not in article.body
+
+
+def test_hard_wrapped_japanese_lines_join_without_spaces() -> None:
+    page = Page(title="改行", body_html="<p>経理の共有\n    フォルダは\nアクセス権を\r\n見直しました。Excel\nand Word</p>")
+    body = extract_article(page.html(), "a.html").body
+    assert body == "経理の共有フォルダはアクセス権を見直しました。Excel and Word"
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("経費\n精算", "経費精算"),
+        ("ABC\nDEF", "ABC DEF"),
+        ("経費\nABC", "経費 ABC"),
+        ("ｶﾀｶﾅ\nｶﾅ", "ｶﾀｶﾅｶﾅ"),
+        ("全角\u3000スペースは残す", "全角\u3000スペースは残す"),
+        ("a  \t b", "a b"),
+    ],
+)
+def test_join_lines(text: str, joined: str) -> None:
+    assert join_lines(text) == joined
+
+
+def test_inline_markup_does_not_split_words() -> None:
+    page = Page(title="t", body_html="<p><strong>経費</strong>精算と<a href='#'>領収書</a>の<em>ルール</em></p>")
+    assert extract_article(page.html(), "a.html").body == "経費精算と領収書のルール"
+
+
+def test_table_cells_are_separated() -> None:
+    page = Page(title="t", body_html="<table><tr><th>項目</th><th>期限</th></tr><tr><td>請求書</td><td>月末</td></tr></table>")
+    assert extract_article(page.html(), "a.html").body.split("\n") == ["項目 期限", "請求書 月末"]
+
+
+def test_broken_markup_still_yields_the_article() -> None:
+    html = (
+        "<html><head><title>壊れたページ | ブログ</title></head><body><article><h1>給与計算の締め</h1>"
+        "<div class='entry-content'><p>締め日は月末<p>支給日は<strong>２５日</span><li>勤怠<li>住民税"
+        "<div class='point'>ポイント</article><aside class='sidebar'>サイドバー限定語"
+    )
+    art = extract_article(html, "broken.html")
+    assert art.title == "給与計算の締め"
+    for text in ("締め日は月末", "支給日は２５日", "勤怠", "住民税", "ポイント"):
+        assert text in art.body
+    assert "サイドバー限定語" not in art.body
+
+
+def test_title_falls_back_to_the_html_title_without_the_site_name() -> None:
+    html = "<html><head><title>請求書の締め日 | すまいの事務室ブログ</title></head><body><main><p>本文です。</p></main></body></html>"
+    art = extract_article(html, "x.html")
+    assert art.title == "請求書の締め日"
+    assert art.body == "本文です。"
+    assert art.date is None
+    assert art.description == "本文です。"
+
+
+@pytest.mark.parametrize("html", ["", "<html></html>", "<html><body><script>x()</script></body></html>"])
+def test_page_without_article_is_refused(html: str) -> None:
+    with pytest.raises(ExtractionError):
+        extract_article(html, "empty.html")
+
+
+def test_undecodable_file_is_refused_with_a_reason() -> None:
+    with pytest.raises(ExtractionError, match="cannot decode"):
+        extract_file(b"\x00\xff" * 1000, "bin.html")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-05-20T09:00:00+09:00", dt.date(2019, 5, 20)),
+        ("2019-05-20", dt.date(2019, 5, 20)),
+        ("2019年5月20日", dt.date(2019, 5, 20)),
+        ("２０１９年５月２０日", dt.date(2019, 5, 20)),
+        ("2019/5/20", dt.date(2019, 5, 20)),
+        ("2019年13月40日", None),
+        ("昨日", None),
+        ("", None),
+    ],
+)
+def test_parse_date(value: str, expected: dt.date | None) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("rel", sorted(SAMPLE_PAGES))
+def test_every_sample_encoding_extracts_the_same_text(rel: str) -> None:
+    page = SAMPLE_PAGES[rel]
+    art = extract_file(page.encoded(), rel)
+    assert art.title == page.title
+    utf8 = extract_article(Page(**{**page.__dict__, "charset": "utf-8"}).html(), rel)
+    assert art.body == utf8.body
+
+
+def test_tags_exclude_the_category_link() -> None:
+    page = Page(title="t", body_html=paragraphs("本文"), category="経理", tags=("経費精算",))
+    assert extract_article(page.html(), "a.html").tags == ("経費精算",)
