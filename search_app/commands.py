@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from indexer.pipeline import IndexWriteError, run
 from indexer.store import IndexBusyError
@@ -12,6 +13,7 @@ from indexer.store import IndexBusyError
 @click.command("index")
 @click.option("--corpus", default="corpus", show_default=True, help="directory of HTML pages")
 @click.option("--rebuild", is_flag=True, help="build a fresh index and swap it in")
+@with_appcontext
 def index_command(corpus: str, rebuild: bool) -> None:
     """Bring the app's index (INDEX_DIR) up to date with a corpus directory."""
     try:
