@@ -41,16 +41,14 @@ def _changing_chars() -> re.Pattern[str]:
                 ranges[-1] = (ranges[-1][0], cp)
             else:
                 ranges.append((cp, cp))
-    cls = "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
-    )
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
     return re.compile(f"[{cls}][{_COMBINING}]*|.[{_COMBINING}]+", re.DOTALL)
 
 
 class NormalizedText:
     """NFKC-normalized text with a map from each normalized character back to the original."""
 
-    __slots__ = ("original", "text", "_starts", "_ends")
+    __slots__ = ("_ends", "_starts", "original", "text")
 
     def __init__(self, original: str) -> None:
         self.original = original
@@ -115,7 +113,7 @@ class AnalyzedText(str):
 class JanomeTokenizer(Tokenizer):
     """Splits NFKC-normalized text into Janome words; offsets point into the original text."""
 
-    def __call__(  # noqa: PLR0913 - Whoosh's tokenizer protocol
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -195,10 +193,7 @@ def japanese_analyzer() -> JapaneseAnalyzer:
 
 def analyze(analyzer: CompositeAnalyzer, text: str) -> AnalyzedText:
     """Run the index-time analysis once and keep its tokens with the text."""
-    tokens = [
-        (t.text, t.pos, t.startchar, t.endchar)
-        for t in analyzer(text, positions=True, chars=True, mode="index")
-    ]
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True, mode="index")]
     return AnalyzedText(text, tokens)
 
 

@@ -55,8 +55,42 @@ _DROP_SELECTORS = (
 )
 
 _BLOCK_TAGS = frozenset(
-    "address article blockquote br dd details div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main ol p pre section summary table tbody thead tfoot tr ul caption".split()
+    [
+        "address",
+        "article",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 _CELL_TAGS = frozenset({"td", "th"})
 _SITE_NAME_SEPARATORS = re.compile(r"\s+[|｜\-–—:]\s+|｜")

@@ -49,6 +49,7 @@ def error_json(message: str, status: int) -> tuple[Response, int]:
 
 @bp.get("/api/search")
 def search() -> Any:
+    """Search as JSON: GET /api/search?q=…&page=…&per_page=…."""
     try:
         args = parse_search_args(request.args, current_app.config["PER_PAGE"])
         page = get_service().search(args.query, args.page, args.per_page)
@@ -61,6 +62,7 @@ def search() -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Any:
+    """Liveness and the number of documents; 503 without a readable index."""
     try:
         count = get_service().document_count()
     except IndexUnavailableError as exc:

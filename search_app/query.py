@@ -82,12 +82,17 @@ def _lex(query: str) -> list[_Tok]:
             end = next((j for j in range(i + 1, n) if query[j] in _QUOTES), n)
             toks.append(_Tok("PHRASE", query[i + 1 : end]))
             i = end + 1
-        elif ch == "-" and i + 1 < n and not query[i + 1].isspace() and (i == 0 or query[i - 1].isspace() or query[i - 1] == "("):
+        elif (
+            ch == "-"
+            and i + 1 < n
+            and not query[i + 1].isspace()
+            and (i == 0 or query[i - 1].isspace() or query[i - 1] == "(")
+        ):
             toks.append(_Tok("NOT"))
             i += 1
         else:
             j = i
-            while j < n and not query[j].isspace() and query[j] not in '()' + _QUOTES:
+            while j < n and not query[j].isspace() and query[j] not in "()" + _QUOTES:
                 j += 1
             word = query[i:j]
             i = j

@@ -25,6 +25,7 @@ def render_error(message: str, status: int, query: str = "") -> tuple[str, int]:
 @bp.get("/")
 @bp.get("/search")
 def search() -> Any:
+    """The search page: the box, and results when there is a query."""
     query = request.args.get("q", "")
     try:
         args = parse_search_args(request.args, current_app.config["PER_PAGE"])
@@ -43,6 +44,7 @@ def search() -> Any:
 
 @bp.get("/articles/<path:path>")
 def article(path: str) -> Any:
+    """An indexed article's page."""
     # The path is only a key into the index, never a file name on disk.
     try:
         found = get_service().article(path)

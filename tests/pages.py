@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from html import escape
 
 # Words that appear only in the page chrome: a search for them must find nothing.
-CHROME_WORDS = ("サイドバー限定語", "フッター限定語", "関連記事限定語", "最新記事限定語", "ナビ限定語", "スクリプト限定語")
+CHROME_WORDS = (
+    "サイドバー限定語",
+    "フッター限定語",
+    "関連記事限定語",
+    "最新記事限定語",
+    "ナビ限定語",
+    "スクリプト限定語",
+)
 
 
 @dataclass
@@ -60,7 +67,8 @@ class Page:
 <div class="site-content"><main class="site-main">
 <article class="post">
 <header class="entry-header"><h1 class="entry-title">{escape(self.title)}</h1>
-<div class="entry-meta"><time class="entry-date published" datetime="{self.date}T09:00:00+09:00">{year}年{int(month)}月{int(day)}日</time>
+<div class="entry-meta"><time class="entry-date published"
+ datetime="{self.date}T09:00:00+09:00">{year}年{int(month)}月{int(day)}日</time>
 <span class="cat-links"><a href="/c/" rel="category tag">{escape(self.category)}</a></span></div></header>
 <div class="entry-content">
 <div class="toc"><p>目次</p><ol><li>目次限定語</li></ol></div>

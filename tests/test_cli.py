@@ -84,7 +84,12 @@ def test_flask_index_command_reports_a_busy_index(runner: FlaskCliRunner, corpus
 
 def test_server_help() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "search_app", "--help"], cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False
+        [sys.executable, "-m", "search_app", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
     )
     assert proc.returncode == 0
     assert "--port" in proc.stdout

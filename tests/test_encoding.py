@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from indexer.encoding import DecodeError, decode_html, declared_encoding, normalize_encoding_name
+from indexer.encoding import DecodeError, declared_encoding, decode_html, normalize_encoding_name
 
 TEXT = "<html><head>{decl}</head><body><h1>請求書の締め日と支払サイト</h1><p>①㈱すまいる　ｶﾀｶﾅ</p></body></html>"
 

@@ -26,7 +26,9 @@ def test_metadata(article) -> None:
     assert article.url == "https://blog.example.jp/2021/06/keihi/"
 
 
-@pytest.mark.parametrize("word", [*CHROME_WORDS, "コメント限定語", "目次限定語", "この記事をシェアする", "関連するキーワード"])
+@pytest.mark.parametrize(
+    "word", [*CHROME_WORDS, "コメント限定語", "目次限定語", "この記事をシェアする", "関連するキーワード"]
+)
 def test_boilerplate_is_not_in_the_body(article, word: str) -> None:
     assert word not in article.body
     assert word not in article.title
@@ -41,7 +43,9 @@ def test_body_keeps_paragraphs_and_lists(article) -> None:
 
 
 def test_hard_wrapped_japanese_lines_join_without_spaces() -> None:
-    page = Page(title="改行", body_html="<p>経理の共有\n    フォルダは\nアクセス権を\r\n見直しました。Excel\nand Word</p>")
+    page = Page(
+        title="改行", body_html="<p>経理の共有\n    フォルダは\nアクセス権を\r\n見直しました。Excel\nand Word</p>"
+    )
     body = extract_article(page.html(), "a.html").body
     assert body == "経理の共有フォルダはアクセス権を見直しました。Excel and Word"
 
@@ -67,7 +71,9 @@ def test_inline_markup_does_not_split_words() -> None:
 
 
 def test_table_cells_are_separated() -> None:
-    page = Page(title="t", body_html="<table><tr><th>項目</th><th>期限</th></tr><tr><td>請求書</td><td>月末</td></tr></table>")
+    page = Page(
+        title="t", body_html="<table><tr><th>項目</th><th>期限</th></tr><tr><td>請求書</td><td>月末</td></tr></table>"
+    )
     assert extract_article(page.html(), "a.html").body.split("\n") == ["項目 期限", "請求書 月末"]
 
 
@@ -85,7 +91,10 @@ def test_broken_markup_still_yields_the_article() -> None:
 
 
 def test_title_falls_back_to_the_html_title_without_the_site_name() -> None:
-    html = "<html><head><title>請求書の締め日 | すまいの事務室ブログ</title></head><body><main><p>本文です。</p></main></body></html>"
+    html = (
+        "<html><head><title>請求書の締め日 | すまいの事務室ブログ</title></head>"
+        "<body><main><p>本文です。</p></main></body></html>"
+    )
     art = extract_article(html, "x.html")
     assert art.title == "請求書の締め日"
     assert art.body == "本文です。"

@@ -157,7 +157,9 @@ def many_pages(n: int) -> dict[str, Page]:
     return {
         f"{2015 + i % 10}/p{i:03d}.html": Page(
             title=f"{topics[i % 6]}の記事その{i}",
-            body_html=paragraphs(f"{topics[i % 6]}について書いた{i}番目の記事です。", "同じ段落がもう一つあります。" * 20),
+            body_html=paragraphs(
+                f"{topics[i % 6]}について書いた{i}番目の記事です。", "同じ段落がもう一つあります。" * 20
+            ),
             slug=f"p{i:03d}",
         )
         for i in range(n)

@@ -84,7 +84,12 @@ def test_article_page(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/articles/nothing.html", "/articles/../../etc/passwd", "/articles/%2e%2e/%2e%2e/etc/passwd", "/articles//etc/passwd"],
+    [
+        "/articles/nothing.html",
+        "/articles/../../etc/passwd",
+        "/articles/%2e%2e/%2e%2e/etc/passwd",
+        "/articles//etc/passwd",
+    ],
 )
 def test_article_page_never_reads_files(client: FlaskClient, path: str) -> None:
     response = client.get(path, follow_redirects=True)
