@@ -128,13 +128,9 @@ class JanomeTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         norm = NormalizedText(value)
-        text = norm.text
-        cursor = 0
         pos = start_pos
-        for jt in janome_tokenizer().tokenize(text) if tokenize else ():
-            surface = jt.surface
-            begin = cursor
-            cursor += len(surface)
+        for begin, surface, jt in _janome_words(norm.text) if tokenize else ():
+            cursor = begin + len(surface)
             major = jt.part_of_speech.split(",", 1)[0]
             if major in _NON_WORD_POS or _PUNCTUATION_ONLY.fullmatch(surface):
                 continue
@@ -151,6 +147,19 @@ class JanomeTokenizer(Tokenizer):
                 s, e = norm.span(begin, cursor)
                 t.startchar, t.endchar = start_char + s, start_char + e
             yield t
+
+
+def _janome_words(text: str) -> Iterator[tuple[int, str, Any]]:
+    """Janome tokens with their offsets, line by line (Janome is ~30% faster on short inputs)."""
+    tokenizer = janome_tokenizer()
+    line_start = 0
+    for line in text.split("\n"):
+        cursor = line_start
+        if line.strip():
+            for jt in tokenizer.tokenize(line):
+                yield cursor, jt.surface, jt
+                cursor += len(jt.surface)
+        line_start += len(line) + 1
 
 
 class FunctionWordFilter(Filter):

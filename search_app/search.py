@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
+from whoosh import collectors
 from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.searching import Searcher
@@ -107,10 +108,15 @@ class SearchService:
                 return SearchPage(query, tuple(compiled.terms), 0, page, per_page)
             # Whoosh's default weighting is BM25F (B=0.75, K1=1.2) with the
             # schema's field boosts: title above tags above body.
-            s = searcher
-            results = s.search(compiled.query, limit=page * per_page, terms=False, scored=True)
-            total = len(results)
+            # No block-quality skipping and no matcher replacement: Whoosh's
+            # defaults drop documents below the current top-N score from the
+            # count (the total then depends on the page size) or re-run the query.
+            collector = collectors.TopCollector(limit=page * per_page, usequality=False, replace=0)
+            searcher.search_with_collector(compiled.query, collector)
+            results = collector.results()
+            total = collector.count()
             top = list(results)[(page - 1) * per_page : page * per_page]
+            s = searcher
             spans = _match_spans(s, [h.docnum for h in top], compiled.highlights)
             hits = tuple(_to_hit(h.fields(), h.score, spans.get(h.docnum, {})) for h in top)
         return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits)

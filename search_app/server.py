@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,15 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Flask:
         return self.application
+
+
+def _warm_worker(worker: Any) -> None:
+    """Open the worker's searcher before its first request (when an index exists)."""
+    from indexer.store import IndexUnavailableError
+    from search_app.services import get_service
+
+    with worker.app.load().app_context(), contextlib.suppress(IndexUnavailableError):
+        get_service().document_count()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "accesslog": "-",
         "timeout": 30,
         "graceful_timeout": 10,
+        "post_worker_init": _warm_worker,
     }
     print(f"serving {app.config['INDEX_DIR']} on http://{host}:{port}/ with {workers} workers", flush=True)
     _Gunicorn(app, options).run()

@@ -92,3 +92,14 @@ def test_search_page_shows_highlighted_hits(client: FlaskClient) -> None:
     first = soup.select_one(".hit-title a")
     article = client.get(first["href"])
     assert article.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["現場監督", "見積書 OR 請求書", "経費精算", "年末調整 -電子化"])
+def test_total_does_not_depend_on_the_page_size(client: FlaskClient, query: str) -> None:
+    totals = {
+        per_page: client.get("/api/search", query_string={"q": query, "per_page": per_page}).json["total"]
+        for per_page in (1, 3, 10, 100)
+    }
+    assert len(set(totals.values())) == 1, totals
+    everything = client.get("/api/search", query_string={"q": query, "per_page": 100}).json
+    assert len(everything["hits"]) == everything["total"]
