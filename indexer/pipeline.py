@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import CompositeAnalyzer
+from whoosh.fields import Schema
 from whoosh.index import Index
 
-from indexer.analysis import ANALYSIS_VERSION, japanese_analyzer
+from indexer.analysis import ANALYSIS_VERSION
 from indexer.extract import ExtractionError, extract_file
 from indexer.schema import build_schema, to_document
 from indexer.store import IndexLocation
@@ -109,13 +109,13 @@ def indexed_digests(ix: Index) -> dict[str, str]:
 
 
 @functools.cache
-def _worker_analyzer() -> CompositeAnalyzer:
-    return japanese_analyzer()
+def _worker_schema() -> Schema:
+    return build_schema()
 
 
 def _warm_worker() -> None:
     # Load Janome's dictionary once per worker, before the first file.
-    list(_worker_analyzer()("準備", mode="index"))
+    list(_worker_schema()["body"].analyzer("準備", mode="index"))
 
 
 def analyze_file(src: SourceFile) -> Analyzed:
@@ -127,7 +127,7 @@ def analyze_file(src: SourceFile) -> Analyzed:
         return Analyzed(src.path, None, f"cannot read: {exc.strerror or exc}")
     try:
         article = extract_file(data, src.path)
-        doc = to_document(article, content_digest(data), _worker_analyzer())
+        doc = to_document(article, content_digest(data), _worker_schema())
     except ExtractionError as exc:
         return Analyzed(src.path, None, str(exc))
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop the run

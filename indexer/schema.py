@@ -8,8 +8,9 @@ from typing import Any
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analysis import analyze, japanese_analyzer
+from indexer.analysis import analyze, analyze_with_readings, japanese_analyzer
 from indexer.extract import Article
+from indexer.ngrams import char_ngram_analyzer, reading_analyzer, reading_text
 
 # Fields a plain query word searches, with their weights in the ranking.
 SEARCH_FIELDS = ("title", "body", "tags")
@@ -19,6 +20,8 @@ FIELD_BOOSTS = {"title": 3.0, "tags": 1.5, "body": 1.0}
 def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
     """The index schema; the document key is `path`, relative to the corpus, with `/`."""
     ana = analyzer or japanese_analyzer()
+    ngram = char_ngram_analyzer()
+    reading = reading_analyzer()
     return Schema(
         path=ID(stored=True, unique=True, sortable=True),
         # sha256 of the analysis version and the file's bytes: what makes a
@@ -29,6 +32,12 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
         title=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["title"]),
         body=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["body"]),
         tags=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["tags"]),
+        # Character n-grams: parts of compounds and words Janome splits differently.
+        title_ng=TEXT(analyzer=ngram, chars=True, field_boost=FIELD_BOOSTS["title"]),
+        body_ng=TEXT(analyzer=ngram, chars=True, field_boost=FIELD_BOOSTS["body"]),
+        # Reading n-grams: kana input finds the kanji words (けいひ → 経費).
+        title_rd=TEXT(analyzer=reading, chars=True, field_boost=FIELD_BOOSTS["title"]),
+        body_rd=TEXT(analyzer=reading, chars=True, field_boost=FIELD_BOOSTS["body"]),
         tag=KEYWORD(commas=True, sortable=True),
         category=ID(stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
@@ -38,20 +47,28 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
 TAG_SEPARATOR = "\n"
 
 
-def to_document(article: Article, digest: str, analyzer: CompositeAnalyzer) -> dict[str, Any]:
-    """Fields for one document; the text fields carry their tokens (analyzed once)."""
+def to_document(article: Article, digest: str, schema: Schema) -> dict[str, Any]:
+    """Fields for one document; every text field carries its tokens (Janome runs once per text)."""
+    morph = schema["body"].analyzer
+    ngram = schema["body_ng"].analyzer
     tags_text = TAG_SEPARATOR.join(article.tags)
+    title, title_readings = analyze_with_readings(morph, article.title)
+    body, body_readings = analyze_with_readings(morph, article.body)
     doc: dict[str, Any] = {
         "path": article.path,
         "digest": digest,
         "url": article.url,
         "description": article.description,
-        "title": analyze(analyzer, article.title),
+        "title": title,
         "_stored_title": article.title,
-        "body": analyze(analyzer, article.body),
+        "body": body,
         "_stored_body": article.body,
-        "tags": analyze(analyzer, tags_text),
+        "tags": analyze(morph, tags_text),
         "_stored_tags": tags_text,
+        "title_ng": analyze(ngram, article.title),
+        "body_ng": analyze(ngram, article.body),
+        "title_rd": reading_text(article.title, title_readings),
+        "body_rd": reading_text(article.body, body_readings),
         "category": article.category,
     }
     if article.tags:

@@ -38,6 +38,8 @@ def page_json(page: SearchPage) -> dict[str, Any]:
         "total": page.total,
         "page": page.page,
         "per_page": page.per_page,
+        "relaxed": page.relaxed,
+        "dropped": list(page.dropped),
         "hits": [hit_json(h) for h in page.hits],
     }
 

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
-from collections.abc import Iterable
+import time
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from whoosh import collectors
-from whoosh import query as wq
-from whoosh.analysis import CompositeAnalyzer
-from whoosh.searching import Searcher
 
-from indexer.analysis import query_terms
-from indexer.schema import SEARCH_FIELDS, TAG_SEPARATOR
+from indexer.schema import TAG_SEPARATOR
+from indexer.vocabulary import SynonymTable
 from search_app.index import IndexHandle
-from search_app.query import And, Node, Not, Or, QuerySyntaxError, Words, parse_query
+from search_app.query import parse_query
+from search_app.ranking import Compiler
+from search_app.retrieval import match_spans, relax, run_query
 from search_app.snippets import Match, highlight, make_snippet
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-# Fields whose matches are highlighted from stored character offsets.
-_HIGHLIGHT_FIELDS = ("title", "body", "tags")
-# A phrase of the query's words, when present, lifts a document above one that
-# only has the words scattered.
-_PROXIMITY_BOOST = 2.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +46,9 @@ class SearchPage:
     page: int
     per_page: int
     hits: tuple[Hit, ...] = ()
+    # Set when nothing had every word: the words the results may lack.
+    relaxed: bool = False
+    dropped: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -75,18 +70,12 @@ class ArticleView:
     paragraphs: tuple[str, ...] = field(default=())
 
 
-@dataclass
-class _Compiled:
-    query: wq.Query | None
-    highlights: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    terms: list[str] = field(default_factory=list)
-
-
 class SearchService:
     """Runs readers' queries against the index behind an IndexHandle."""
 
-    def __init__(self, handle: IndexHandle) -> None:
+    def __init__(self, handle: IndexHandle, synonyms: SynonymTable | None = None) -> None:
         self.handle = handle
+        self.synonyms = synonyms or SynonymTable()
 
     def document_count(self) -> int:
         """Documents in the live index."""
@@ -103,23 +92,22 @@ class SearchService:
             raise ValueError(msg)
         node = parse_query(query)
         with self.handle.searcher() as searcher:
-            compiled = _Compiler(searcher.schema["body"].analyzer).compile(node)
+            synonyms = self.synonyms.current(time.monotonic())
+            compiled = Compiler(searcher.schema["body"].analyzer, synonyms).compile(node)
             if compiled.query is None:
                 return SearchPage(query, tuple(compiled.terms), 0, page, per_page)
-            # Whoosh's default weighting is BM25F (B=0.75, K1=1.2) with the
-            # schema's field boosts: title above tags above body.
-            # No block-quality skipping and no matcher replacement: Whoosh's
-            # defaults drop documents below the current top-N score from the
-            # count (the total then depends on the page size) or re-run the query.
-            collector = collectors.TopCollector(limit=page * per_page, usequality=False, replace=0)
-            searcher.search_with_collector(compiled.query, collector)
-            results = collector.results()
-            total = collector.count()
-            top = list(results)[(page - 1) * per_page : page * per_page]
-            s = searcher
-            spans = _match_spans(s, [h.docnum for h in top], compiled.highlights)
-            hits = tuple(_to_hit(h.fields(), h.score, spans.get(h.docnum, {})) for h in top)
-        return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits)
+            limit = page * per_page
+            total, ranked = run_query(searcher, compiled.query, limit)
+            relaxed, dropped = False, ()
+            if total == 0 and compiled.relaxable and len(compiled.units) > 1:
+                relaxed = True
+                relaxed_query, dropped = relax(searcher, compiled)
+                if relaxed_query is not None:
+                    total, ranked = run_query(searcher, relaxed_query, limit)
+            top = ranked[(page - 1) * per_page : limit]
+            spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
+            hits = tuple(_to_hit(searcher.stored_fields(d), score, spans.get(d, {})) for d, score in top)
+        return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits, relaxed, dropped)
 
     def article(self, path: str) -> ArticleView | None:
         """The article stored under `path`, or None if the index has no such document."""
@@ -138,89 +126,6 @@ class SearchService:
             description=fields.get("description", ""),
             paragraphs=tuple(p for p in body.split("\n") if p),
         )
-
-
-class _Compiler:
-    """Turns the parsed query into a Whoosh query, through the index's own analyzer."""
-
-    def __init__(self, analyzer: CompositeAnalyzer) -> None:
-        self.analyzer = analyzer
-        self.out = _Compiled(None)
-
-    def compile(self, node: Node | None) -> _Compiled:
-        if node is None:
-            return self.out
-        positives = [n for n in (node.nodes if isinstance(node, And) else (node,)) if not isinstance(n, Not)]
-        if not positives:
-            msg = "除外語（-）だけでは検索できません。探したい語も入れてください"
-            raise QuerySyntaxError(msg)
-        self.out.query = self._node(node, positive=True)
-        return self.out
-
-    def _node(self, node: Node, *, positive: bool) -> wq.Query | None:
-        if isinstance(node, Words):
-            return self._words(node, positive=positive)
-        if isinstance(node, Not):
-            inner = self._node(node.node, positive=not positive)
-            return wq.Not(inner) if inner is not None else None
-        parts = [q for q in (self._node(n, positive=positive) for n in node.nodes) if q is not None]
-        if not parts:
-            return None
-        if len(parts) == 1:
-            return parts[0]
-        return wq.Or(parts) if isinstance(node, Or) else wq.And(parts)
-
-    def _words(self, node: Words, *, positive: bool) -> wq.Query | None:
-        fields = node.fields or SEARCH_FIELDS
-        if fields == ("category",):
-            return wq.Term("category", node.text)
-        full = query_terms(self.analyzer, node.text, keep_function_words=True)
-        words = full if node.phrase else query_terms(self.analyzer, node.text) or full
-        if not words:
-            return None
-        if positive:
-            self.out.terms.extend(t for t in words if t not in self.out.terms)
-            # Particles inside a phrase would light up all over the text; mark content words.
-            marked = query_terms(self.analyzer, node.text) or words
-            for f in fields:
-                if f in _HIGHLIGHT_FIELDS:
-                    self.out.highlights[f].update(marked)
-        if node.phrase and len(full) > 1:
-            return _any_field(fields, lambda f: wq.Phrase(f, full))
-        required = wq.And([_any_field(fields, lambda f, t=t: wq.Term(f, t)) for t in words])
-        if len(words) == 1:
-            return required.subqueries[0]
-        if len(full) > 1:
-            # Words typed together (経費精算) rank higher where they stand together.
-            return wq.AndMaybe(required, _any_field(fields, lambda f: wq.Phrase(f, full, boost=_PROXIMITY_BOOST)))
-        return required
-
-
-def _any_field(fields: Iterable[str], make) -> wq.Query:  # noqa: ANN001 - a small factory
-    queries = [make(f) for f in fields]
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
-
-
-def _match_spans(
-    searcher: Searcher, docnums: list[int], highlights: dict[str, set[str]]
-) -> dict[int, dict[str, list[Match]]]:
-    """Character spans of the query's terms in each hit, from offsets stored at index time."""
-    out: dict[int, dict[str, list[Match]]] = defaultdict(lambda: defaultdict(list))
-    wanted = sorted(docnums)
-    reader = searcher.reader()
-    for fieldname, terms in highlights.items():
-        for term in terms:
-            if (fieldname, term) not in reader:
-                continue
-            m = reader.postings(fieldname, term)
-            for docnum in wanted:
-                if not m.is_active():
-                    break
-                if m.id() < docnum:
-                    m.skip_to(docnum)
-                if m.is_active() and m.id() == docnum:
-                    out[docnum][fieldname].extend(Match(s, e, term) for _p, s, e in m.value_as("characters"))
-    return out
 
 
 def _to_hit(fields: dict, score: float, spans: dict[str, list[Match]]) -> Hit:

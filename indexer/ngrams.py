@@ -1,0 +1,166 @@
+"""Character n-grams and reading n-grams: the fields that find parts of compounds and kana spellings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from whoosh.analysis import Token, Tokenizer
+
+from indexer.analysis import AnalyzedText, NormalizedText, ReadingSpan, ReplayingAnalyzer
+from indexer.filters import expand_iteration_marks
+
+# Runs of characters that make up content words: kanji, katakana, letters and
+# digits. Hiragana (mostly particles and endings) and punctuation break runs.
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆"
+_RUN = re.compile(f"[{_KANJI}\u30a1-\u30fa\u30fc]+|[0-9a-z]+")
+_IS_KANJI = re.compile(f"[{_KANJI}]")
+_KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
+_HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
+
+
+def _ngram_text(value: str) -> tuple[NormalizedText, str]:
+    norm = NormalizedText(value)
+    # Lower-case only where it keeps the length, so offsets stay exact.
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm.text)
+    return norm, expand_iteration_marks(lowered)
+
+
+def char_grams(run: str) -> list[tuple[int, str]]:
+    """Bigrams of a run at their start index, plus single kanji (税, 印) at theirs."""
+    grams = []
+    for i, ch in enumerate(run):
+        if _IS_KANJI.match(ch):
+            grams.append((i, ch))
+        if i + 1 < len(run):
+            grams.append((i, run[i : i + 2]))
+    return grams
+
+
+class CharNgramTokenizer(Tokenizer):
+    """Bigrams (and single kanji) within runs of content characters; offsets into the original text."""
+
+    def __call__(  # Whoosh's tokenizer protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        norm, text = _ngram_text(value)
+        pos = start_pos
+        for m in _RUN.finditer(text):
+            run_start = m.start()
+            for i, gram in char_grams(m.group()):
+                t.text, t.boost, t.stopped = gram, 1.0, False
+                if positions:
+                    t.pos = pos + i
+                if chars:
+                    s, e = norm.span(run_start + i, run_start + i + len(gram))
+                    t.startchar, t.endchar = start_char + s, start_char + e
+                yield t
+            # A gap, so that a phrase never spans two runs.
+            pos += len(m.group()) + 1
+
+
+def char_ngram_analyzer() -> ReplayingAnalyzer:
+    """The analyzer of the n-gram fields (no Janome)."""
+    return ReplayingAnalyzer(CharNgramTokenizer())
+
+
+def query_char_runs(text: str) -> list[list[str]]:
+    """The n-grams a query word is matched by, one list per run (a phrase each)."""
+    _norm, normalized = _ngram_text(text)
+    runs = []
+    for m in _RUN.finditer(normalized):
+        run = m.group()
+        if len(run) >= 2:
+            runs.append([run[i : i + 2] for i in range(len(run) - 1)])
+        elif _IS_KANJI.match(run):
+            runs.append([run])
+    return runs
+
+
+def is_single_run(text: str) -> bool:
+    """True if the whole text is one run of content characters (no particles or spaces in it)."""
+    _norm, normalized = _ngram_text(text)
+    return bool(_RUN.fullmatch(normalized))
+
+
+def to_katakana(text: str) -> str:
+    """Hiragana to katakana (NFKC first, so half-width kana work too)."""
+    return unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA)
+
+
+def is_kana_word(text: str) -> bool:
+    """True if the text is written in kana only (a reading a reader typed)."""
+    return bool(_KANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
+
+
+def reading_grams(spans: Sequence[ReadingSpan]) -> list[tuple[str, int, int, int]]:
+    """Bigrams of the words' readings strung together: (gram, position, startchar, endchar).
+
+    A word without a katakana reading (digits, Latin letters) breaks the string.
+    """
+    grams: list[tuple[str, int, int, int]] = []
+    chars: list[tuple[str, int, int]] = []
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pos
+        for i in range(len(chars) - 1):
+            grams.append((chars[i][0] + chars[i + 1][0], pos + i, chars[i][1], chars[i + 1][2]))
+        pos += len(chars) + 1
+        chars.clear()
+
+    for reading, start, end in spans:
+        kana = to_katakana(reading) if reading and reading != "*" else ""
+        if not kana or not _KANA_WORD.fullmatch(kana):
+            flush()
+            continue
+        chars.extend((ch, start, end) for ch in kana)
+    flush()
+    return grams
+
+
+def reading_text(text: str, spans: Sequence[ReadingSpan]) -> AnalyzedText:
+    """The text with its reading bigrams as tokens, for the reading field."""
+    return AnalyzedText(text, reading_grams(spans))
+
+
+class ReadingTokenizer(Tokenizer):
+    """Reading bigrams of text (Janome's readings); indexing passes them pre-computed."""
+
+    def __call__(
+        self, value: str, positions: bool = False, chars: bool = False, mode: str = "", **kwargs: Any
+    ) -> Iterator[Token]:
+        from indexer.analysis import JanomeTokenizer
+
+        spans = [(getattr(t, "reading", "*"), t.startchar, t.endchar) for t in JanomeTokenizer()(value, chars=True)]
+        t = Token(positions, chars, mode=mode, **kwargs)
+        for gram, pos, start, end in reading_grams(spans):
+            t.text, t.boost, t.stopped = gram, 1.0, False
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar, t.endchar = start, end
+            yield t
+
+
+def reading_analyzer() -> ReplayingAnalyzer:
+    """The analyzer of the reading fields."""
+    return ReplayingAnalyzer(ReadingTokenizer())
+
+
+def query_reading_grams(text: str) -> list[str]:
+    """Bigrams of a kana query word, in katakana."""
+    kana = to_katakana(text)
+    return [kana[i : i + 2] for i in range(len(kana) - 1)]

@@ -1,0 +1,223 @@
+"""Compile a parsed query into Whoosh queries: words, n-grams, readings, synonyms, relaxation units."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh.analysis import CompositeAnalyzer
+
+from indexer.analysis import query_terms
+from indexer.ngrams import is_kana_word, is_single_run, query_char_runs, query_reading_grams
+from indexer.schema import SEARCH_FIELDS
+from indexer.vocabulary import Synonyms
+from search_app.query import And, Node, Not, Or, QuerySyntaxError, Words
+
+# How much a match through each kind of evidence counts, relative to a word
+# match. N-grams and readings find what Janome's words miss, but must never
+# outrank real word matches (京都 before 東京都).
+NGRAM_WEIGHT = 0.25
+READING_WEIGHT = 0.3
+SYNONYM_WEIGHT = 0.8
+# A phrase of the words typed together lifts documents where they stand together.
+PROXIMITY_BOOST = 2.0
+NEAR_SLOP = 8
+
+_NGRAM_FIELD = {"title": "title_ng", "body": "body_ng"}
+_READING_FIELD = {"title": "title_rd", "body": "body_rd"}
+MORPH_HIGHLIGHT_FIELDS = ("title", "body", "tags")
+
+
+@dataclass
+class Highlights:
+    """What to mark in each field: words, and gram sequences that must stand in a row."""
+
+    terms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    sequences: dict[str, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
+class Unit:
+    """One thing the reader asked for: a term, a word or a phrase, as a query and as shown."""
+
+    label: str
+    query: wq.Query
+
+
+@dataclass
+class CompiledQuery:
+    """The strict query, the units relaxation may drop, and what to highlight."""
+
+    query: wq.Query | None
+    units: list[Unit] = field(default_factory=list)
+    negatives: list[wq.Query] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    highlights: Highlights = field(default_factory=Highlights)
+    # True when the query is a plain conjunction of words, which relaxation may loosen.
+    relaxable: bool = False
+
+
+def _any(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+
+def _boosted(q: wq.Query, boost: float) -> wq.Query:
+    q = q.copy()
+    q.boost = boost
+    return q
+
+
+class Compiler:
+    """Turns the parsed query into Whoosh queries through the index's own analyzer."""
+
+    def __init__(self, analyzer: CompositeAnalyzer, synonyms: Synonyms | None = None) -> None:
+        self.analyzer = analyzer
+        self.synonyms = synonyms or Synonyms({})
+        self.out = CompiledQuery(None)
+
+    def compile(self, node: Node | None) -> CompiledQuery:
+        """Compile a whole query (None: nothing to search for)."""
+        if node is None:
+            return self.out
+        top = list(node.nodes) if isinstance(node, And) else [node]
+        positives = [n for n in top if not isinstance(n, Not)]
+        if not positives:
+            msg = "除外語（-）だけでは検索できません。探したい語も入れてください"
+            raise QuerySyntaxError(msg)
+        self.out.query = self._node(node, positive=True)
+        self.out.relaxable = all(isinstance(n, Words) for n in positives)
+        if self.out.relaxable:
+            for n in positives:
+                self.out.units.extend(self._units(n))
+            self.out.negatives = [q for n in top if isinstance(n, Not) and (q := self._node(n.node, positive=False))]
+        if self.out.query is not None and len(positives) > 1:
+            self.out.query = self._with_nearness(self.out.query, positives)
+        return self.out
+
+    def _node(self, node: Node, *, positive: bool) -> wq.Query | None:
+        if isinstance(node, Words):
+            return self._words(node, positive=positive)
+        if isinstance(node, Not):
+            inner = self._node(node.node, positive=not positive)
+            return wq.Not(inner) if inner is not None else None
+        parts = [q for q in (self._node(n, positive=positive) for n in node.nodes) if q is not None]
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return wq.Or(parts) if isinstance(node, Or) else wq.And(parts)
+
+    def _words(self, node: Words, *, positive: bool) -> wq.Query | None:
+        fields = node.fields or SEARCH_FIELDS
+        if fields == ("category",):
+            return wq.Term("category", node.text)
+        query = self._text_query(node.text, fields, phrase=node.phrase, positive=positive)
+        if node.phrase or query is None:
+            return query
+        alternatives = [query]
+        for synonym in self.synonyms.expand(node.text):
+            # A synonym is a whole expression: its words must stand together.
+            if (q := self._text_query(synonym, fields, phrase=True, positive=False)) is not None:
+                alternatives.append(_boosted(q, SYNONYM_WEIGHT))
+                if positive:
+                    # Mark a synonym only where it stands whole, not its parts.
+                    self._remember_sequences(synonym, fields, query_char_runs(synonym), phrase=False)
+        return _any(alternatives)
+
+    def _text_query(self, text: str, fields: tuple[str, ...], *, phrase: bool, positive: bool) -> wq.Query | None:
+        full = query_terms(self.analyzer, text, keep_function_words=True)
+        words = full if phrase else query_terms(self.analyzer, text) or full
+        if is_kana_word(text) and len(full) > 1:
+            # Janome cuts unknown kana strings into nonsense (けいひ → け + いひ):
+            # such a word is found by its reading instead.
+            full = words = []
+        alternatives: list[wq.Query] = []
+        if words:
+            alternatives.append(self._morph(words, full, fields, phrase=phrase))
+        # A phrase may use n-grams only when it is one unbroken run (マイナンバー),
+        # never when particles stand between its words.
+        runs = query_char_runs(text) if not phrase or is_single_run(text) else []
+        if runs and (q := self._grams(runs, fields, _NGRAM_FIELD)) is not None:
+            alternatives.append(_boosted(q, NGRAM_WEIGHT))
+        if is_kana_word(text) and len(grams := query_reading_grams(text)) >= 1:
+            if (q := self._grams([grams], fields, _READING_FIELD)) is not None:
+                alternatives.append(_boosted(q, READING_WEIGHT))
+        if not alternatives:
+            return None
+        if positive:
+            self._remember(text, words, fields, runs, phrase=phrase)
+        return _any(alternatives)
+
+    def _morph(self, words: list[str], full: list[str], fields: tuple[str, ...], *, phrase: bool) -> wq.Query:
+        if phrase and len(full) > 1:
+            return _any([wq.Phrase(f, full) for f in fields])
+        required = [_any([wq.Term(f, t) for f in fields]) for t in words]
+        if len(required) == 1:
+            return required[0]
+        conjunction = wq.And(required)
+        if len(full) > 1:
+            # Words typed together (経費精算) rank higher where they stand together.
+            return wq.AndMaybe(conjunction, _any([wq.Phrase(f, full, boost=PROXIMITY_BOOST) for f in fields]))
+        return conjunction
+
+    @staticmethod
+    def _grams(runs: list[list[str]], fields: tuple[str, ...], mapping: dict[str, str]) -> wq.Query | None:
+        targets = [mapping[f] for f in fields if f in mapping]
+        if not targets:
+            return None
+
+        def run_query(f: str, run: list[str]) -> wq.Query:
+            return wq.Term(f, run[0]) if len(run) == 1 else wq.Phrase(f, run)
+
+        parts = [_any([run_query(f, run) for f in targets]) for run in runs]
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def _remember(
+        self, text: str, words: list[str], fields: tuple[str, ...], runs: list[list[str]], *, phrase: bool
+    ) -> None:
+        """Record the terms to show and the matches to mark."""
+        shown = words or [text]
+        self.out.terms.extend(t for t in shown if t not in self.out.terms)
+        if words:
+            # Particles inside a phrase would light up all over the text: mark content words.
+            marked = query_terms(self.analyzer, text) or words
+            for f in fields:
+                if f in MORPH_HIGHLIGHT_FIELDS:
+                    self.out.highlights.terms[f].update(marked)
+        self._remember_sequences(text, fields, runs, phrase=phrase)
+
+    def _remember_sequences(self, text: str, fields: tuple[str, ...], runs: list[list[str]], *, phrase: bool) -> None:
+        hl = self.out.highlights
+        for f in fields:
+            if f in _NGRAM_FIELD and runs:
+                hl.sequences[_NGRAM_FIELD[f]].extend(tuple(r) for r in runs)
+            if f in _READING_FIELD and is_kana_word(text) and len(text) > 1:
+                hl.sequences[_READING_FIELD[f]].append(tuple(query_reading_grams(text)))
+
+    def _units(self, node: Words) -> Iterable[Unit]:
+        """What relaxation may drop: each content term of a plain word, or a whole phrase."""
+        fields = node.fields or SEARCH_FIELDS
+        if node.phrase or fields == ("category",):
+            if (q := self._words(node, positive=False)) is not None:
+                yield Unit(node.text, q)
+            return
+        words = query_terms(self.analyzer, node.text)
+        if len(words) <= 1:
+            if (q := self._words(node, positive=False)) is not None:
+                yield Unit(node.text, q)
+            return
+        for term in words:
+            yield Unit(term, _any([wq.Term(f, term) for f in fields]))
+
+    def _with_nearness(self, query: wq.Query, positives: list[Node]) -> wq.Query:
+        """Lift documents where the reader's separate words stand near each other."""
+        terms: list[str] = []
+        for n in positives:
+            if isinstance(n, Words) and not n.fields and not n.phrase:
+                terms.extend(query_terms(self.analyzer, n.text))
+        if len(terms) < 2:
+            return query
+        near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST) for f in ("title", "body")]
+        return wq.AndMaybe(query, _any(near))

@@ -1,0 +1,146 @@
+"""Running compiled queries: exact totals, recency as tie-breaker, relaxation, match offsets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from whoosh import collectors
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from search_app.ranking import CompiledQuery, Highlights
+from search_app.snippets import Match
+
+# Relaxation tries every unit; beyond this many it only drops units that match nothing.
+MAX_GREEDY_UNITS = 16
+# Which stored field the spans of each searchable field belong to.
+_SPAN_TARGET = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
+
+
+def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, list[tuple[int, float]]]:
+    """Total matches and the top `limit` (docnum, score), newest first among equal scores."""
+    # No block-quality skipping and no matcher replacement: with Whoosh's
+    # defaults the total drops documents below the running top-N score (it then
+    # depends on the page size) or needs a second pass.
+    collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+    searcher.search_with_collector(query, collector)
+    results = collector.results()
+    ranked = [(hit.docnum, hit.score) for hit in results]
+    dates = searcher.reader().column_reader("date")
+
+    def recency(docnum: int) -> float:
+        value = dates[docnum]
+        return value.timestamp() if isinstance(value, dt.datetime) else float("-inf")
+
+    ranked.sort(key=lambda item: (-round(item[1], 9), -recency(item[0])))
+    return collector.count(), ranked
+
+
+def relax(searcher: Searcher, compiled: CompiledQuery) -> tuple[wq.Query | None, tuple[str, ...]]:
+    """A looser query when no document has every word, and the words the best results lack.
+
+    Units (words) that match nothing are dropped first; then, while the rest never
+    occur together, the unit whose removal leaves the most documents goes (the
+    commonest on a tie). Documents with every kept unit score higher; documents
+    with only some of the units still match, so nothing that matches is lost.
+    """
+    units = compiled.units
+    docsets = [set(searcher.docs_for_query(u.query)) for u in units]
+    alive = [i for i, docs in enumerate(docsets) if docs]
+    if not alive:
+        return None, tuple(u.label for u in units)
+    kept = list(alive)
+    if len(kept) <= MAX_GREEDY_UNITS:
+        while len(kept) > 1 and not _common(docsets, kept):
+            victim = max(kept, key=lambda i: (len(_common(docsets, [k for k in kept if k != i])), len(docsets[i])))
+            kept.remove(victim)
+    dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
+    every = _and([units[i].query for i in kept])
+    some = wq.Or([units[i].query for i in alive])
+    # Every kept unit scores double; the rest still adds evidence.
+    query: wq.Query = wq.AndMaybe(some, _boost(every, 2.0)) if len(alive) > 1 else some
+    if compiled.negatives:
+        query = wq.And([query, *(wq.Not(n) for n in compiled.negatives)])
+    return query, dropped
+
+
+def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:
+    if not indexes:
+        return set()
+    common = set(docsets[indexes[0]])
+    for i in indexes[1:]:
+        common &= docsets[i]
+        if not common:
+            break
+    return common
+
+
+def _and(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else wq.And(queries)
+
+
+def _boost(query: wq.Query, boost: float) -> wq.Query:
+    query = query.copy()
+    query.boost = boost
+    return query
+
+
+def match_spans(
+    searcher: Searcher, docnums: Iterable[int], highlights: Highlights
+) -> dict[int, dict[str, list[Match]]]:
+    """Character spans of the query's matches in each hit, from offsets stored at index time."""
+    out: dict[int, dict[str, list[Match]]] = defaultdict(lambda: defaultdict(list))
+    wanted = sorted(docnums)
+    if not wanted:
+        return out
+    reader = searcher.reader()
+    for fieldname, terms in highlights.terms.items():
+        for term in terms:
+            for docnum, spans in _postings(reader, fieldname, term, wanted).items():
+                out[docnum][fieldname].extend(Match(s, e, term) for _p, s, e in spans)
+    for fieldname, sequences in highlights.sequences.items():
+        target = _SPAN_TARGET[fieldname]
+        for seq in set(sequences):
+            for docnum, matches in _sequence_spans(reader, fieldname, seq, wanted).items():
+                out[docnum][target].extend(matches)
+    return out
+
+
+def _postings(reader: object, fieldname: str, term: str, docnums: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+    """(position, startchar, endchar) of a term in each of the wanted documents."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    if (fieldname, term) not in reader:
+        return found
+    m = reader.postings(fieldname, term)
+    for docnum in docnums:
+        if not m.is_active():
+            break
+        if m.id() < docnum:
+            m.skip_to(docnum)
+        if m.is_active() and m.id() == docnum:
+            found[docnum] = m.value_as("characters")
+    return found
+
+
+def _sequence_spans(reader: object, fieldname: str, seq: tuple[str, ...], docnums: list[int]) -> dict[int, list[Match]]:
+    """Spans where the grams of `seq` stand at consecutive positions (a phrase of n-grams)."""
+    per_gram = [_postings(reader, fieldname, gram, docnums) for gram in seq]
+    label = seq[0] + "".join(g[1:] for g in seq[1:])
+    result: dict[int, list[Match]] = {}
+    for docnum in per_gram[0] if per_gram else {}:
+        by_pos = [{p: (s, e) for p, s, e in grams.get(docnum, ())} for grams in per_gram]
+        matches = []
+        for pos, (start, end) in by_pos[0].items():
+            last_end = end
+            for offset, positions in enumerate(by_pos[1:], 1):
+                hit = positions.get(pos + offset)
+                if hit is None:
+                    break
+                last_end = hit[1]
+            else:
+                matches.append(Match(start, last_end, label))
+        if matches:
+            result[docnum] = matches
+    return result
