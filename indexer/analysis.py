@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, Token, Tokenizer
@@ -96,12 +97,24 @@ def janome_tokenizer() -> Any:
     return _Janome()
 
 
-@functools.cache
 def _user_words() -> tuple[re.Pattern[str] | None, dict[str, Any]]:
+    """The user dictionary in force: re-read when its file changes."""
+    from indexer.vocabulary import user_dictionary_path
+
+    path = user_dictionary_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None, {}
+    return _load_user_words(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_user_words(path: str, _mtime_ns: int, _size: int) -> tuple[re.Pattern[str] | None, dict[str, Any]]:
     """The user dictionary as one pattern (longest words first) and its entries by surface."""
     from indexer.vocabulary import read_user_dictionary
 
-    entries = {w.surface: w for w in read_user_dictionary()}
+    entries = {w.surface: w for w in read_user_dictionary(Path(path))}
     if not entries:
         return None, {}
     pattern = "|".join(re.escape(s) for s in sorted(entries, key=len, reverse=True))

@@ -20,6 +20,8 @@ from indexer.analysis import ANALYSIS_VERSION
 from indexer.extract import ExtractionError, extract_file
 from indexer.schema import build_schema, to_document
 from indexer.store import IndexLocation
+from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
+from indexer.vocabulary import UserWord, changed_surfaces, read_user_dictionary
 
 HTML_SUFFIXES = (".html", ".htm")
 # Below this many files to analyze, starting worker processes costs more than it saves.
@@ -168,22 +170,17 @@ def run(
         current = {s.path: s for s in sources}
 
         schema = build_schema()
-        existing: dict[str, str] = {}
-        ix: Index | None = None
-        if loc.exists() and not rebuild:
-            ix = whoosh_index.open_dir(str(loc.path))
-            if set(ix.schema.names()) != set(schema.names()):
-                ix.close()
-                ix = None  # an index from an older layout: build a fresh one
-            else:
-                existing = indexed_digests(ix)
+        ix = None if rebuild else _open_compatible(loc, schema)
+        existing = indexed_digests(ix) if ix is not None else {}
         summary.rebuilt = ix is None
-
-        todo = [s for s in sources if existing.get(s.path) != s.digest]
+        words = read_user_dictionary()
+        forced = _dictionary_changes(ix, loc, words, existing) if ix is not None else set()
+        todo = [s for s in sources if existing.get(s.path) != s.digest or s.path in forced]
         deleted = sorted(set(existing) - set(current))
         summary.unchanged = len(sources) - len(todo)
         if not todo and not deleted and ix is not None:
             ix.close()
+            write_snapshot(loc.path, words)
             summary.seconds = time.perf_counter() - started
             return summary
 
@@ -200,10 +197,35 @@ def run(
             raise IndexWriteError(msg) from exc
         finally:
             ix.close()
+        # After the commit: a crash before this line re-indexes the affected pages again, nothing worse.
+        write_snapshot(gen or loc.path, words)
         if gen is not None:
             loc.publish(gen)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _open_compatible(loc: IndexLocation, schema: Schema) -> Index | None:
+    """The live index, if there is one with this schema's fields (else a full build is needed)."""
+    if not loc.exists():
+        return None
+    ix = whoosh_index.open_dir(str(loc.path))
+    if set(ix.schema.names()) != set(schema.names()):
+        ix.close()
+        return None
+    return ix
+
+
+def _dictionary_changes(
+    ix: Index, loc: IndexLocation, words: tuple[UserWord, ...], existing: dict[str, str]
+) -> set[str]:
+    """Paths to re-index because a user dictionary word they contain was added, changed or removed."""
+    old_words = read_snapshot(loc.path)
+    changed = changed_surfaces(old_words, words) if old_words is not None else {w.surface for w in words}
+    if not changed:
+        return set()
+    hit = affected_paths(ix, changed)
+    return set(existing) if hit is None else hit
 
 
 def _write(

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import csv
-import functools
-import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,21 +52,6 @@ def read_user_dictionary(path: Path | None = None) -> tuple[UserWord, ...]:
         surface, pos, reading = (unicodedata.normalize("NFKC", f.strip()) for f in fields)
         words.append(UserWord(surface, pos, reading))
     return tuple(words)
-
-
-@functools.cache
-def janome_user_dictionary(entries: tuple[UserWord, ...]) -> str | None:
-    """A clean file for Janome (it reads no comments), one per set of entries; None when empty."""
-    if not entries:
-        return None
-    body = "".join(f"{w.surface},{w.pos},{w.reading}\n" for w in entries)
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / f"ja-search-userdic-{digest}.csv"
-    if not target.exists():
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(body, encoding="utf-8")
-        os.replace(tmp, target)
-    return str(target)
 
 
 def changed_surfaces(old: tuple[UserWord, ...], new: tuple[UserWord, ...]) -> set[str]:

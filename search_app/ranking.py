@@ -122,8 +122,7 @@ class Compiler:
             if (q := self._text_query(synonym, fields, phrase=True, positive=False)) is not None:
                 alternatives.append(_boosted(q, SYNONYM_WEIGHT))
                 if positive:
-                    # Mark a synonym only where it stands whole, not its parts.
-                    self._remember_sequences(synonym, fields, query_char_runs(synonym), phrase=False)
+                    self._remember_synonym(synonym, fields)
         return _any(alternatives)
 
     def _text_query(self, text: str, fields: tuple[str, ...], *, phrase: bool, positive: bool) -> wq.Query | None:
@@ -141,9 +140,9 @@ class Compiler:
         runs = query_char_runs(text) if not phrase or is_single_run(text) else []
         if runs and (q := self._grams(runs, fields, _NGRAM_FIELD)) is not None:
             alternatives.append(_boosted(q, NGRAM_WEIGHT))
-        if is_kana_word(text) and len(grams := query_reading_grams(text)) >= 1:
-            if (q := self._grams([grams], fields, _READING_FIELD)) is not None:
-                alternatives.append(_boosted(q, READING_WEIGHT))
+        grams = query_reading_grams(text) if is_kana_word(text) else []
+        if grams and (q := self._grams([grams], fields, _READING_FIELD)) is not None:
+            alternatives.append(_boosted(q, READING_WEIGHT))
         if not alternatives:
             return None
         if positive:
@@ -187,6 +186,16 @@ class Compiler:
                 if f in MORPH_HIGHLIGHT_FIELDS:
                     self.out.highlights.terms[f].update(marked)
         self._remember_sequences(text, fields, runs, phrase=phrase)
+
+    def _remember_synonym(self, synonym: str, fields: tuple[str, ...]) -> None:
+        """Mark a synonym only where it stands whole: as one word, or as one run of characters."""
+        words = query_terms(self.analyzer, synonym, keep_function_words=True)
+        if len(words) == 1:
+            for f in fields:
+                if f in MORPH_HIGHLIGHT_FIELDS:
+                    self.out.highlights.terms[f].add(words[0])
+        if is_single_run(synonym):
+            self._remember_sequences(synonym, fields, query_char_runs(synonym), phrase=True)
 
     def _remember_sequences(self, text: str, fields: tuple[str, ...], runs: list[list[str]], *, phrase: bool) -> None:
         hl = self.out.highlights

@@ -100,11 +100,18 @@ def match_spans(
         for term in terms:
             for docnum, spans in _postings(reader, fieldname, term, wanted).items():
                 out[docnum][fieldname].extend(Match(s, e, term) for _p, s, e in spans)
-    for fieldname, sequences in highlights.sequences.items():
+    # Reading matches cover whole words (their reading maps to the word), so they
+    # only mark what the finer word and n-gram matches left unmarked.
+    ordered = sorted(highlights.sequences.items(), key=lambda item: item[0].endswith("_rd"))
+    for fieldname, sequences in ordered:
         target = _SPAN_TARGET[fieldname]
+        coarse = fieldname.endswith("_rd")
         for seq in set(sequences):
-            for docnum, matches in _sequence_spans(reader, fieldname, seq, wanted).items():
-                out[docnum][target].extend(matches)
+            for docnum, found in _sequence_spans(reader, fieldname, seq, wanted).items():
+                marked = out[docnum][target]
+                if coarse:
+                    found = [m for m in found if not any(m.start < x.end and x.start < m.end for x in marked)]  # noqa: PLW2901
+                marked.extend(found)
     return out
 
 

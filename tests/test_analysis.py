@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 
-from indexer.analysis import AnalyzedText, JanomeTokenizer, NormalizedText, analyze, japanese_analyzer, query_terms
+from indexer.analysis import JanomeTokenizer, NormalizedText, japanese_analyzer, query_terms
 
 ANALYZER = japanese_analyzer()
 

@@ -1,0 +1,195 @@
+"""Japanese search behaviour: every analysis rule, ranking, synonyms, relaxation, the user dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+from indexer.pipeline import run
+from tests.conftest import make_app, write_corpus
+from tests.pages import Page, paragraphs
+
+
+def page(title: str, text: str, **kwargs: object) -> Page:
+    """A page whose tags and category stay out of the way."""
+    return Page(title=title, body_html=paragraphs(text), tags=("記録",), category="雑記", **kwargs)
+
+
+PAGES = {
+    "mynumber.html": page("番号カードの管理", "マイナンバーカードのコピーは保管しません。"),
+    "keihi.html": page("月末の締め", "経費精算は月末に締めます。"),
+    "far.html": page(
+        "ばらばらの語", "経費の一覧です。" + "関係のない文章が続きます。" * 8 + "精算の方法は別の記事で。"
+    ),
+    "tokyo.html": page("支社の規則", "東京都の支社です。東京都の規則と東京都の条例に従います。東京都。"),
+    "kyoto.html": page("出張の報告", "京都へ出張しました。"),
+    "tax.html": page("書類の話", "印紙税を納めます。書類に印を押します。"),
+    "submit.html": page("手続き", "書類を提出した。"),
+    "write.html": page("報告書", "報告書を書いた。"),
+    "reading.html": page("削減の話", "経費の削減に取り組みました。"),
+    "phrase.html": page("配布", "申告書を社員に配布します。"),
+    "server.html": page("移行", "古いサーバーを移行しました。"),
+    "server2.html": page("保守", "サーバの保守をします。"),
+    "iteration.html": page("準備", "色々な書類を準備します。"),
+    "estimate.html": page("依頼", "見積りの依頼を受けました。"),
+    "halfwidth.html": page("交通費", "ﾀｸｼｰ代のﾚｼｰﾄを添付します。"),
+    "old.html": page("同じ記事", "有給休暇の記録です。", date="2018-01-01"),
+    "new.html": page("同じ記事", "有給休暇の記録です。", date="2024-01-01"),
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    root = tmp_path_factory.mktemp("ja")
+    run(write_corpus(root / "corpus", PAGES), root / "index", jobs=1)
+    return make_app(root / "index").test_client()
+
+
+def api(client: FlaskClient, q: str) -> dict:
+    response = client.get("/api/search", query_string={"q": q, "per_page": 100})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def paths(result: dict) -> list[str]:
+    return [h["path"] for h in result["hits"]]
+
+
+def marked(hit: dict) -> list[str]:
+    return [m.get_text() for m in BeautifulSoup(hit["snippet"], "html.parser").find_all("mark")]
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "mark"),
+    [
+        ("マイナンバー", "mynumber.html", "マイナンバー"),  # part of a compound
+        ("精算", "keihi.html", "精算"),
+        ("税", "tax.html", "税"),  # one-character words
+        ("印", "tax.html", "印"),
+        ("提出する", "submit.html", "提出"),  # inflected forms meet at the base form
+        ("提出し", "submit.html", "提出"),
+        ("提出します", "submit.html", "提出"),
+        ("書く", "write.html", "書い"),
+        ("書きます", "write.html", "書い"),
+        ("けいひ", "reading.html", "経費"),  # reading search
+        ("ケイヒ", "reading.html", "経費"),
+        ("ｹｲﾋ", "reading.html", "経費"),
+        ("サーバ", "server.html", "サーバー"),  # long-vowel variants
+        ("サーバー", "server2.html", "サーバ"),
+        ("色色", "iteration.html", "色々"),  # iteration marks
+        ("いろいろ", "iteration.html", "色々"),
+        ("タクシー", "halfwidth.html", "ﾀｸｼｰ"),  # half-width katakana
+        ("ＴＡＸＩ", None, None),
+    ],
+)
+def test_finds_and_marks(client: FlaskClient, query: str, path: str | None, mark: str | None) -> None:
+    result = api(client, query)
+    if path is None:
+        assert result["total"] == 0
+        return
+    hits = {h["path"]: h for h in result["hits"]}
+    assert path in hits, paths(result)
+    assert mark in marked(hits[path])
+
+
+def test_ngram_matches_never_outrank_word_matches(client: FlaskClient) -> None:
+    result = api(client, "京都")
+    assert paths(result)[0] == "kyoto.html"  # 京都 the word, before 東京都 four times
+    assert "tokyo.html" in paths(result)
+
+
+def test_phrase_with_a_particle_inside(client: FlaskClient) -> None:
+    assert paths(api(client, '"申告書を社員"')) == ["phrase.html"]
+    assert paths(api(client, '"社員を申告書"')) == []
+
+
+def test_words_standing_together_rank_first(client: FlaskClient) -> None:
+    assert paths(api(client, "経費 精算"))[:2] == ["keihi.html", "far.html"]
+
+
+def test_recency_breaks_ties(client: FlaskClient) -> None:
+    result = api(client, "有給休暇")
+    assert paths(result) == ["new.html", "old.html"]
+    assert result["hits"][0]["score"] == result["hits"][1]["score"]
+
+
+def test_synonyms_from_the_table(client: FlaskClient) -> None:
+    result = api(client, "見積書")
+    assert "estimate.html" in paths(result)
+    assert "見積り" in marked(result["hits"][0])
+
+
+def test_terms_show_how_the_query_was_split(client: FlaskClient) -> None:
+    assert api(client, "経費精算の申告書を")["terms"] == ["経費", "精算", "申告", "書"]
+    assert api(client, "けいひ")["terms"] == ["けいひ"]
+
+
+def test_zero_hits_relax_and_say_what_was_dropped(client: FlaskClient) -> None:
+    result = api(client, "経費精算 宇宙旅行")
+    assert result["relaxed"] is True
+    assert set(result["dropped"]) == {"宇宙", "旅行"}
+    assert paths(result)[0] == "keihi.html"
+    strict = api(client, "経費精算")
+    assert (strict["relaxed"], strict["dropped"]) == (False, [])
+
+
+def test_relaxation_keeps_words_that_occur_together(client: FlaskClient) -> None:
+    # 印紙 and 書類 occur together (tax.html); 配布 occurs elsewhere, never with them.
+    result = api(client, "印紙 書類 配布")
+    assert result["relaxed"] is True
+    assert result["dropped"] == ["配布"]
+    assert paths(result)[0] == "tax.html"
+
+
+def test_nothing_matches_at_all(client: FlaskClient) -> None:
+    result = api(client, "宇宙旅行 火星")
+    assert result["total"] == 0
+    assert result["relaxed"] is True
+
+
+def test_the_page_shows_terms_and_dropped_words(client: FlaskClient) -> None:
+    html = client.get("/search", query_string={"q": "経費精算 宇宙旅行"}).get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert [t.get_text() for t in soup.select(".term")] == ["経費", "精算", "宇宙", "旅行"]
+    notice = soup.select_one(".relaxed").get_text()
+    assert "宇宙" in notice
+    assert "旅行" in notice
+
+
+def test_user_dictionary_change_reindexes_only_what_it_affects(tmp_path: Path, monkeypatch) -> None:
+    userdic = tmp_path / "userdic.csv"
+    userdic.write_text("# empty for now\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCH_USER_DICT", str(userdic))
+    corpus = write_corpus(tmp_path / "corpus", PAGES)
+    index = tmp_path / "index"
+    run(corpus, index, jobs=1)
+    client = make_app(index).test_client()
+    assert api(client, "経費精算")["terms"] == ["経費", "精算"]
+
+    userdic.write_text("経費精算,名詞,ケイヒセイサン\n", encoding="utf-8")
+    summary = run(corpus, index, jobs=1)
+    assert summary.updated == 1  # only keihi.html contains 経費精算
+    assert summary.unchanged == len(PAGES) - 1
+    assert api(client, "経費精算")["terms"] == ["経費精算"]
+    assert paths(api(client, "経費精算")) == ["keihi.html"]
+    assert run(corpus, index, jobs=1).updated == 0
+
+    userdic.write_text("", encoding="utf-8")
+    assert run(corpus, index, jobs=1).updated == 1
+
+
+def test_synonym_changes_need_no_reindex(tmp_path: Path, monkeypatch) -> None:
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SEARCH_SYNONYMS", str(synonyms))
+    corpus = write_corpus(tmp_path / "corpus", PAGES)
+    run(corpus, tmp_path / "index", jobs=1)
+    app = make_app(tmp_path / "index")
+    app.extensions["search_service"].synonyms.interval = 0
+    client = app.test_client()
+    assert "reading.html" not in paths(api(client, "コスト"))
+    synonyms.write_text("コスト = 経費\n", encoding="utf-8")
+    assert "reading.html" in paths(api(client, "コスト"))
