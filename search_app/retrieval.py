@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -15,6 +14,7 @@ from search_app.snippets import Match
 
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
+_MISSING_DATE = 2**63
 # Which stored field the spans of each searchable field belong to.
 _SPAN_TARGET = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
 
@@ -28,11 +28,14 @@ def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, lis
     searcher.search_with_collector(query, collector)
     results = collector.results()
     ranked = [(hit.docnum, hit.score) for hit in results]
-    dates = searcher.reader().column_reader("date")
+    # Raw column values (ordered like the dates): translating an undated document's
+    # default to a datetime overflows inside Whoosh.
+    dates = searcher.reader().column_reader("date", translate=False)
 
-    def recency(docnum: int) -> float:
+    def recency(docnum: int) -> int:
         value = dates[docnum]
-        return value.timestamp() if isinstance(value, dt.datetime) else float("-inf")
+        # An undated document reads back as the column's "missing" value, 2**64 - 1.
+        return value if isinstance(value, int) and value < _MISSING_DATE else 0
 
     ranked.sort(key=lambda item: (-round(item[1], 9), -recency(item[0])))
     return collector.count(), ranked

@@ -22,7 +22,7 @@ class Page:
 
     title: str
     body_html: str
-    date: str = "2021-06-14"
+    date: str | None = "2021-06-14"
     category: str = "経理"
     tags: tuple[str, ...] = ("経費精算", "領収書")
     description: str = "記事の説明文です。"
@@ -39,8 +39,17 @@ class Page:
             decl = f'<meta http-equiv="Content-Type" content="text/html; charset={self.charset}">'
         else:
             decl = ""
-        year, month, day = self.date.split("-")
+        year, month, day = (self.date or "2000-01-01").split("-")
         url = f"https://blog.example.jp/{year}/{month}/{self.slug}/"
+        published = (
+            f'<meta property="article:published_time" content="{self.date}T09:00:00+09:00">' if self.date else ""
+        )
+        time_tag = (
+            f'<time class="entry-date published" datetime="{self.date}T09:00:00+09:00">'
+            f"{year}年{int(month)}月{int(day)}日</time>"
+            if self.date
+            else ""
+        )
         related = "".join(
             f'<li><a href="/x/"><span class="related-title">{escape(t)}</span></a>'
             f'<p class="related-excerpt">関連記事限定語を含む抜粋です。</p></li>'
@@ -54,7 +63,7 @@ class Page:
 <title>{escape(self.title)} | テスト事務室ブログ</title>
 <meta name="description" content="{escape(self.description)}">
 <link rel="canonical" href="{url}">
-<meta property="article:published_time" content="{self.date}T09:00:00+09:00">
+{published}
 <script>var x = "スクリプト限定語";</script>
 <style>.a{{color:red}}</style>
 </head>
@@ -67,8 +76,7 @@ class Page:
 <div class="site-content"><main class="site-main">
 <article class="post">
 <header class="entry-header"><h1 class="entry-title">{escape(self.title)}</h1>
-<div class="entry-meta"><time class="entry-date published"
- datetime="{self.date}T09:00:00+09:00">{year}年{int(month)}月{int(day)}日</time>
+<div class="entry-meta">{time_tag}
 <span class="cat-links"><a href="/c/" rel="category tag">{escape(self.category)}</a></span></div></header>
 <div class="entry-content">
 <div class="toc"><p>目次</p><ol><li>目次限定語</li></ol></div>

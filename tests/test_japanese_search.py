@@ -15,7 +15,7 @@ from tests.pages import Page, paragraphs
 
 def page(title: str, text: str, **kwargs: object) -> Page:
     """A page whose tags and category stay out of the way."""
-    return Page(title=title, body_html=paragraphs(text), tags=("記録",), category="雑記", **kwargs)
+    return Page(title=title, body_html=paragraphs(text), tags=("メモ",), category="雑記", **kwargs)
 
 
 PAGES = {
@@ -38,6 +38,7 @@ PAGES = {
     "halfwidth.html": page("交通費", "ﾀｸｼｰ代のﾚｼｰﾄを添付します。"),
     "old.html": page("同じ記事", "有給休暇の記録です。", date="2018-01-01"),
     "new.html": page("同じ記事", "有給休暇の記録です。", date="2024-01-01"),
+    "undated.html": page("日付のない記事", "有給休暇の取り方です。休暇届を出します。", date=None),
 }
 
 
@@ -111,9 +112,16 @@ def test_words_standing_together_rank_first(client: FlaskClient) -> None:
 
 
 def test_recency_breaks_ties(client: FlaskClient) -> None:
-    result = api(client, "有給休暇")
+    result = api(client, "有給休暇 記録")
     assert paths(result) == ["new.html", "old.html"]
     assert result["hits"][0]["score"] == result["hits"][1]["score"]
+
+
+def test_undated_articles_are_found(client: FlaskClient) -> None:
+    result = api(client, "休暇届")
+    assert paths(result) == ["undated.html"]
+    assert result["hits"][0]["date"] is None
+    assert len(api(client, "有給休暇")["hits"]) == 3
 
 
 def test_synonyms_from_the_table(client: FlaskClient) -> None:
