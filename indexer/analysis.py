@@ -282,6 +282,18 @@ def query_terms(analyzer: CompositeAnalyzer, text: str, *, keep_function_words: 
     return [t.text for t in analyzer(text, mode="query", removestops=not keep_function_words)]
 
 
+# Words whose presence is weak evidence: a question's verb often differs from
+# the text's (開く / 開催), so they add to the score without being required.
+_WEAK_POS = frozenset({"動詞", "副詞", "形容詞"})
+
+
+def query_term_strengths(analyzer: CompositeAnalyzer, text: str) -> list[tuple[str, bool]]:
+    """Content terms of a query word, each with whether it is required (nouns) or weak (verbs…)."""
+    return [
+        (t.text, getattr(t, "pos_major", "") not in _WEAK_POS) for t in analyzer(text, mode="query", removestops=True)
+    ]
+
+
 if __name__ == "__main__":  # pragma: no cover - a debugging aid
     ana = japanese_analyzer()
     for line in sys.stdin:

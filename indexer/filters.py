@@ -12,10 +12,12 @@ _INFLECTING = frozenset({"動詞", "形容詞", "助動詞"})
 # What a plain query word drops (phrases keep everything, so "申告書を社員" still
 # matches word by word): particles, auxiliaries, pronouns, dependent nouns and
 # verbs, and light verbs that say nothing about a topic.
-_FUNCTION_POS = frozenset({"助詞", "助動詞", "接続詞", "フィラー", "感動詞"})
+_FUNCTION_POS = frozenset({"助詞", "助動詞", "接続詞", "フィラー", "感動詞", "連体詞"})
 _FUNCTION_POS_MINOR = frozenset({("名詞", "代名詞"), ("名詞", "非自立"), ("動詞", "非自立"), ("形容詞", "非自立")})
 _LIGHT_WORDS = frozenset(
-    {"する", "ある", "いる", "なる", "できる", "いう", "おる", "くる", "いく", "れる", "られる", "ない"}
+    {"する", "ある", "いる", "なる", "できる", "いう", "おる", "くる", "いく", "れる", "られる", "ない", "せる"}
+    # Question words: a question asks with them, the answer does not contain them.
+    | {"何", "何と", "誰", "どこ", "いつ", "どう", "なぜ", "どれ", "どちら", "いくつ", "いくら", "どんな", "どの"}
 )
 
 _KATAKANA_WORD = re.compile(r"[ァ-ヺー]{3,}")

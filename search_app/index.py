@@ -9,9 +9,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from whoosh import scoring
 from whoosh.searching import Searcher
 
 from indexer.store import IndexUnavailableError, open_index
+
+# BM25F over the fields, with the schema's field boosts.
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 
 
 class IndexHandle:
@@ -54,7 +58,7 @@ class IndexHandle:
         # A swap may land between resolving the link and reading the TOC: retry.
         for _ in range(3):
             try:
-                searcher = open_index(self.path).searcher()
+                searcher = open_index(self.path).searcher(weighting=WEIGHTING)
             except IndexUnavailableError as exc:
                 last_error = exc
                 time.sleep(0.05)

@@ -197,9 +197,20 @@ def _with_fields(node: Node | None, fields: tuple[str, ...]) -> Node | None:
     return type(node)(tuple(n for n in (_with_fields(c, fields) for c in node.nodes) if n is not None))
 
 
+# Full-width brackets are text (a title, a reading in a question), never grouping:
+# private-use stand-ins carry them through NFKC unchanged.
+_KEEP_FULL_WIDTH = {"（": "\ue000", "）": "\ue001"}
+_RESTORE = {v: k for k, v in _KEEP_FULL_WIDTH.items()}
+
+
 def normalize_query(query: str) -> str:
     """NFKC, so that full-width operators (ＯＲ, －, ：, 全角スペース) work like half-width ones."""
-    return unicodedata.normalize("NFKC", query)
+    for full, stand_in in _KEEP_FULL_WIDTH.items():
+        query = query.replace(full, stand_in)
+    normalized = unicodedata.normalize("NFKC", query)
+    for stand_in, full in _RESTORE.items():
+        normalized = normalized.replace(stand_in, full)
+    return normalized
 
 
 def parse_query(query: str) -> Node | None:

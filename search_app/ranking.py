@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
-from indexer.analysis import query_terms
+from indexer.analysis import query_term_strengths, query_terms
 from indexer.ngrams import is_kana_word, is_single_run, query_char_runs, query_reading_grams
 from indexer.schema import SEARCH_FIELDS
 from indexer.vocabulary import Synonyms
@@ -24,6 +24,8 @@ SYNONYM_WEIGHT = 0.8
 # A phrase of the words typed together lifts documents where they stand together.
 PROXIMITY_BOOST = 2.0
 NEAR_SLOP = 8
+# Verbs, adverbs and adjectives of a multi-word query are optional when a noun is there.
+WEAK_VERBS = True
 
 _NGRAM_FIELD = {"title": "title_ng", "body": "body_ng"}
 _READING_FIELD = {"title": "title_rd", "body": "body_rd"}
@@ -53,10 +55,30 @@ class CompiledQuery:
     query: wq.Query | None
     units: list[Unit] = field(default_factory=list)
     negatives: list[wq.Query] = field(default_factory=list)
+    # Every character n-gram of the positive words: loose evidence for relaxed ranking.
+    grams: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     highlights: Highlights = field(default_factory=Highlights)
-    # True when the query is a plain conjunction of words, which relaxation may loosen.
-    relaxable: bool = False
+
+
+# Query-time multipliers on top of the schema's field boosts (title 3, tags 1.5,
+# body 1), by field kind; 1.0 leaves the schema's weighting as it is.
+FIELD_WEIGHT = {"title": 1.0, "body": 1.0, "tags": 1.0}
+_KIND = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
+
+
+def _weight(fieldname: str) -> float:
+    return FIELD_WEIGHT.get(_KIND.get(fieldname, fieldname), 1.0)
+
+
+def _describe(node: Node) -> str:
+    """A node as the reader would write it, for "dropped" messages."""
+    if isinstance(node, Words):
+        return f'"{node.text}"' if node.phrase else node.text
+    if isinstance(node, Not):
+        return f"-{_describe(node.node)}"
+    joiner = " OR " if isinstance(node, Or) else " "
+    return "(" + joiner.join(_describe(n) for n in node.nodes) + ")"
 
 
 def _any(queries: list[wq.Query]) -> wq.Query:
@@ -87,11 +109,16 @@ class Compiler:
             msg = "除外語（-）だけでは検索できません。探したい語も入れてください"
             raise QuerySyntaxError(msg)
         self.out.query = self._node(node, positive=True)
-        self.out.relaxable = all(isinstance(n, Words) for n in positives)
-        if self.out.relaxable:
-            for n in positives:
+        for n in positives:
+            if isinstance(n, Words):
                 self.out.units.extend(self._units(n))
-            self.out.negatives = [q for n in top if isinstance(n, Not) and (q := self._node(n.node, positive=False))]
+                if not n.fields or set(n.fields) & set(_NGRAM_FIELD):
+                    grams = (g for run in query_char_runs(n.text) for g in run)
+                    self.out.grams.extend(g for g in grams if g not in self.out.grams)
+            elif (q := self._node(n, positive=False)) is not None:
+                # A group (…OR…) is one unit: kept or dropped whole.
+                self.out.units.append(Unit(_describe(n), q))
+        self.out.negatives = [q for n in top if isinstance(n, Not) and (q := self._node(n.node, positive=False))]
         if self.out.query is not None and len(positives) > 1:
             self.out.query = self._with_nearness(self.out.query, positives)
         return self.out
@@ -134,7 +161,7 @@ class Compiler:
             full = words = []
         alternatives: list[wq.Query] = []
         if words:
-            alternatives.append(self._morph(words, full, fields, phrase=phrase))
+            alternatives.append(self._morph(text, words, full, fields, phrase=phrase))
         # A phrase may use n-grams only when it is one unbroken run (マイナンバー),
         # never when particles stand between its words.
         runs = query_char_runs(text) if not phrase or is_single_run(text) else []
@@ -149,16 +176,29 @@ class Compiler:
             self._remember(text, words, fields, runs, phrase=phrase)
         return _any(alternatives)
 
-    def _morph(self, words: list[str], full: list[str], fields: tuple[str, ...], *, phrase: bool) -> wq.Query:
+    def _morph(
+        self, text: str, words: list[str], full: list[str], fields: tuple[str, ...], *, phrase: bool
+    ) -> wq.Query:
         if phrase and len(full) > 1:
-            return _any([wq.Phrase(f, full) for f in fields])
-        required = [_any([wq.Term(f, t) for f in fields]) for t in words]
-        if len(required) == 1:
-            return required[0]
-        conjunction = wq.And(required)
+            return _any([wq.Phrase(f, full, boost=_weight(f)) for f in fields])
+
+        def clause(t: str) -> wq.Query:
+            return _any([wq.Term(f, t, boost=_weight(f)) for f in fields])
+
+        strengths = dict(query_term_strengths(self.analyzer, text)) if WEAK_VERBS and not phrase else {}
+        strong = [t for t in words if strengths.get(t, True)]
+        weak = [t for t in words if not strengths.get(t, True)] if strong else []
+        required = [clause(t) for t in (strong or words)]
+        conjunction = required[0] if len(required) == 1 else wq.And(required)
+        if weak:
+            # Verbs, adverbs and adjectives lift a match but do not decide it.
+            conjunction = wq.AndMaybe(conjunction, _any([clause(t) for t in weak]))
+        if len(words) == 1:
+            return conjunction
         if len(full) > 1:
             # Words typed together (経費精算) rank higher where they stand together.
-            return wq.AndMaybe(conjunction, _any([wq.Phrase(f, full, boost=PROXIMITY_BOOST) for f in fields]))
+            near = [wq.Phrase(f, full, boost=PROXIMITY_BOOST * _weight(f)) for f in fields]
+            return wq.AndMaybe(conjunction, _any(near))
         return conjunction
 
     @staticmethod
@@ -168,7 +208,7 @@ class Compiler:
             return None
 
         def run_query(f: str, run: list[str]) -> wq.Query:
-            return wq.Term(f, run[0]) if len(run) == 1 else wq.Phrase(f, run)
+            return wq.Term(f, run[0], boost=_weight(f)) if len(run) == 1 else wq.Phrase(f, run, boost=_weight(f))
 
         parts = [_any([run_query(f, run) for f in targets]) for run in runs]
         return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -218,7 +258,7 @@ class Compiler:
                 yield Unit(node.text, q)
             return
         for term in words:
-            yield Unit(term, _any([wq.Term(f, term) for f in fields]))
+            yield Unit(term, _any([wq.Term(f, term, boost=_weight(f)) for f in fields]))
 
     def _with_nearness(self, query: wq.Query, positives: list[Node]) -> wq.Query:
         """Lift documents where the reader's separate words stand near each other."""
@@ -228,5 +268,5 @@ class Compiler:
                 terms.extend(query_terms(self.analyzer, n.text))
         if len(terms) < 2:
             return query
-        near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST) for f in ("title", "body")]
+        near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST * _weight(f)) for f in ("title", "body")]
         return wq.AndMaybe(query, _any(near))

@@ -12,6 +12,10 @@ from whoosh.searching import Searcher
 from search_app.ranking import CompiledQuery, Highlights
 from search_app.snippets import Match
 
+# How much more a relaxed match counts when it has every kept unit.
+KEPT_BOOST = 1.0
+# Weight of the query's character n-grams in relaxed ranking.
+GRAM_WEIGHT = 0.0
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
 _MISSING_DATE = 2**63
@@ -60,10 +64,16 @@ def relax(searcher: Searcher, compiled: CompiledQuery) -> tuple[wq.Query | None,
             victim = max(kept, key=lambda i: (len(_common(docsets, [k for k in kept if k != i])), len(docsets[i])))
             kept.remove(victim)
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
-    every = _and([units[i].query for i in kept])
     some = wq.Or([units[i].query for i in alive])
-    # Every kept unit scores double; the rest still adds evidence.
-    query: wq.Query = wq.AndMaybe(some, _boost(every, 2.0)) if len(alive) > 1 else some
+    query: wq.Query = some
+    if GRAM_WEIGHT and compiled.grams:
+        # Character n-grams of the whole query add evidence for words Janome cut
+        # differently in the query and in the text.
+        bag = wq.Or([wq.Term(f, g) for g in compiled.grams for f in ("title_ng", "body_ng")])
+        query = wq.Or([some, _boost(bag, GRAM_WEIGHT)])
+    if KEPT_BOOST and len(kept) > 1:
+        # Documents with every kept unit get their score again, times KEPT_BOOST.
+        query = wq.AndMaybe(some, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))
     if compiled.negatives:
         query = wq.And([query, *(wq.Not(n) for n in compiled.negatives)])
     return query, dropped

@@ -99,7 +99,7 @@ class SearchService:
             limit = page * per_page
             total, ranked = run_query(searcher, compiled.query, limit)
             relaxed, dropped = False, ()
-            if total == 0 and compiled.relaxable and len(compiled.units) > 1:
+            if total == 0 and len(compiled.units) > 1:
                 relaxed = True
                 relaxed_query, dropped = relax(searcher, compiled)
                 if relaxed_query is not None:

@@ -29,6 +29,7 @@ PAGES = {
     "tax.html": page("書類の話", "印紙税を納めます。書類に印を押します。"),
     "submit.html": page("手続き", "書類を提出した。"),
     "write.html": page("報告書", "報告書を書いた。"),
+    "dashita.html": page("窓口", "申請書類を窓口に出しました。"),
     "reading.html": page("削減の話", "経費の削減に取り組みました。"),
     "phrase.html": page("配布", "申告書を社員に配布します。"),
     "server.html": page("移行", "古いサーバーを移行しました。"),
@@ -100,6 +101,14 @@ def test_ngram_matches_never_outrank_word_matches(client: FlaskClient) -> None:
     result = api(client, "京都")
     assert paths(result)[0] == "kyoto.html"  # 京都 the word, before 東京都 four times
     assert "tokyo.html" in paths(result)
+
+
+def test_verbs_lift_matches_but_do_not_decide_them(client: FlaskClient) -> None:
+    result = api(client, "書類を出した")
+    assert result["relaxed"] is False
+    assert paths(result)[0] == "dashita.html"  # 書類 and 出す
+    assert "submit.html" in paths(result)  # 書類 without 出す still matches
+    assert "write.html" not in paths(result)  # no 書類: the noun is required
 
 
 def test_phrase_with_a_particle_inside(client: FlaskClient) -> None:

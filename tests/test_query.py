@@ -30,6 +30,8 @@ from search_app.query import MAX_QUERY_CHARS, And, Not, Or, QuerySyntaxError, Wo
         ("unknown:語", Words("unknown:語")),
         ("(経費 OR 精算) 領収書", And((Or((Words("経費"), Words("精算"))), Words("領収書")))),
         ("title:(経費 OR 精算)", Or((Words("経費", ("title",)), Words("精算", ("title",))))),
+        ("生命の起源（せいめいのきげん）とは", Words("生命の起源（せいめいのきげん）とは")),  # full-width: text
+        ("「経費」", Words("「経費」")),
     ],
 )
 def test_parse(query: str, tree: object) -> None:
