@@ -12,10 +12,11 @@ from whoosh.analysis import Token, Tokenizer
 from indexer.analysis import AnalyzedText, NormalizedText, ReadingSpan, ReplayingAnalyzer
 from indexer.filters import expand_iteration_marks
 
-# Runs of characters that make up content words: kanji, katakana, letters and
-# digits. Hiragana (mostly particles and endings) and punctuation break runs.
+# Runs of word characters (kanji, kana, letters, digits): punctuation and spaces
+# break them. Hiragana stays in, so that endings and particles inside a question
+# (いつ, ある, のは) still count as evidence, as in character-bigram engines.
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆"
-_RUN = re.compile(f"[{_KANJI}\u30a1-\u30fa\u30fc]+|[0-9a-z]+")
+_RUN = re.compile(r"[^\W_]+")
 _IS_KANJI = re.compile(f"[{_KANJI}]")
 _KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}

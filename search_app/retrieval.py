@@ -15,7 +15,9 @@ from search_app.snippets import Match
 # How much more a relaxed match counts when it has every kept unit.
 KEPT_BOOST = 1.0
 # Weight of the query's character n-grams in relaxed ranking.
-GRAM_WEIGHT = 0.0
+GRAM_WEIGHT = 0.3
+# Weight of the query's character n-grams when ranking strict (AND) matches.
+STRICT_GRAM_WEIGHT = 0.0
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
 _MISSING_DATE = 2**63
@@ -69,14 +71,25 @@ def relax(searcher: Searcher, compiled: CompiledQuery) -> tuple[wq.Query | None,
     if GRAM_WEIGHT and compiled.grams:
         # Character n-grams of the whole query add evidence for words Janome cut
         # differently in the query and in the text.
-        bag = wq.Or([wq.Term(f, g) for g in compiled.grams for f in ("title_ng", "body_ng")])
-        query = wq.Or([some, _boost(bag, GRAM_WEIGHT)])
+        query = wq.Or([some, _boost(gram_bag(compiled.grams), GRAM_WEIGHT)])
     if KEPT_BOOST and len(kept) > 1:
         # Documents with every kept unit get their score again, times KEPT_BOOST.
-        query = wq.AndMaybe(some, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))
+        query = wq.AndMaybe(query, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))
     if compiled.negatives:
         query = wq.And([query, *(wq.Not(n) for n in compiled.negatives)])
     return query, dropped
+
+
+def gram_bag(grams: list[str]) -> wq.Query:
+    """Any of the query's character n-grams, in the title or the body."""
+    return wq.Or([wq.Term(f, g) for g in grams for f in ("title_ng", "body_ng")])
+
+
+def with_gram_evidence(query: wq.Query, grams: list[str]) -> wq.Query:
+    """The same matches, ranked also by the query's n-grams (a strict query keeps its results)."""
+    if not STRICT_GRAM_WEIGHT or not grams:
+        return query
+    return wq.AndMaybe(query, _boost(gram_bag(grams), STRICT_GRAM_WEIGHT))
 
 
 def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:

@@ -14,7 +14,7 @@ from indexer.vocabulary import SynonymTable
 from search_app.index import IndexHandle
 from search_app.query import parse_query
 from search_app.ranking import Compiler
-from search_app.retrieval import match_spans, relax, run_query
+from search_app.retrieval import match_spans, relax, run_query, with_gram_evidence
 from search_app.snippets import Match, highlight, make_snippet
 
 MAX_PER_PAGE = 100
@@ -97,7 +97,7 @@ class SearchService:
             if compiled.query is None:
                 return SearchPage(query, tuple(compiled.terms), 0, page, per_page)
             limit = page * per_page
-            total, ranked = run_query(searcher, compiled.query, limit)
+            total, ranked = run_query(searcher, with_gram_evidence(compiled.query, compiled.grams), limit)
             relaxed, dropped = False, ()
             if total == 0 and len(compiled.units) > 1:
                 relaxed = True

@@ -26,7 +26,7 @@ PAGES = {
     ),
     "tokyo.html": page("支社の規則", "東京都の支社です。東京都の規則と東京都の条例に従います。東京都。"),
     "kyoto.html": page("出張の報告", "京都へ出張しました。"),
-    "tax.html": page("書類の話", "印紙税を納めます。書類に印を押します。"),
+    "tax.html": page("税の話", "印紙税を納めます。書類に印を押します。"),
     "submit.html": page("手続き", "書類を提出した。"),
     "write.html": page("報告書", "報告書を書いた。"),
     "dashita.html": page("窓口", "申請書類を窓口に出しました。"),
@@ -94,7 +94,7 @@ def test_finds_and_marks(client: FlaskClient, query: str, path: str | None, mark
         return
     hits = {h["path"]: h for h in result["hits"]}
     assert path in hits, paths(result)
-    assert mark in marked(hits[path])
+    assert any(mark in m for m in marked(hits[path])), marked(hits[path])
 
 
 def test_ngram_matches_never_outrank_word_matches(client: FlaskClient) -> None:
