@@ -7,8 +7,10 @@ PORT ?= 5000
 CORPUS ?= corpus
 INDEX ?= var/index
 PYTEST_ARGS ?=
+# Passed to python -m bench.eval_relevance, e.g. EVAL_ARGS='--sets jsquad --ldcc-sample 0'.
+EVAL_ARGS ?=
 
-.PHONY: help install index rebuild serve run dev test lint format clean
+.PHONY: help install install-eval index rebuild serve run dev test eval lint format clean
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
@@ -17,6 +19,7 @@ help:
 	@echo "make rebuild  build a fresh index beside the live one and swap it in"
 	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
 	@echo "make dev      Flask's development server with reload"
+	@echo "make eval     relevance of the project beside two peers on ../shared/data (EVAL_ARGS=)"
 	@echo "make lint     ruff check and format check"
 	@echo "make clean    remove .venv, var/ and caches"
 
@@ -28,6 +31,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The relevance harness's extra (ranx, bm25s) on top of the test install.
+$(VENV)/.installed-eval: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,eval]'
+	@touch $@
+
+install-eval: $(VENV)/.installed-eval
 
 index: install
 	$(PY) -m indexer --corpus $(CORPUS) --index $(INDEX)
@@ -45,6 +55,9 @@ dev: install
 
 test: install
 	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)
+
+eval: install-eval
+	$(PY) -m bench.eval_relevance $(EVAL_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

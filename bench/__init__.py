@@ -1,0 +1,1 @@
+"""Relevance evaluation: retrieval sets through the real pipeline, beside two peer systems."""
