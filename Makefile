@@ -7,8 +7,10 @@ PORT ?= 5000
 CORPUS ?= corpus
 INDEX ?= var/index
 PYTEST_ARGS ?=
+LDCC ?= ../shared/data/ldcc
+BENCH_ARGS ?=
 
-.PHONY: help install index rebuild serve run dev test lint format clean
+.PHONY: help install index rebuild serve run dev test lint format clean bench
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
@@ -18,6 +20,7 @@ help:
 	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
 	@echo "make dev      Flask's development server with reload"
 	@echo "make lint     ruff check and format check"
+	@echo "make bench    speed and scale benchmarks over ../shared/data/ldcc (LDCC=, BENCH_ARGS=)"
 	@echo "make clean    remove .venv, var/ and caches"
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
@@ -45,6 +48,16 @@ dev: install
 
 test: install
 	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)
+
+# Benchmarks only: matplotlib for the plot, wrk (Debian) for the HTTP load. make test needs neither.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+	@touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.perf --ldcc $(LDCC) $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

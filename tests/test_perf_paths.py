@@ -1,0 +1,71 @@
+"""The fast paths of issue 4 behave exactly like the plain ones: corpus keys, digests, snippet fragments."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from indexer import pipeline
+from indexer.pipeline import content_digest, scan_corpus
+from search_app.snippets import Match, make_snippet, sentences
+
+
+def test_digest_covers_the_analysis_version_and_the_bytes() -> None:
+    data = "経費精算".encode() * 1000
+    expected = hashlib.sha256(pipeline.ANALYSIS_VERSION.encode("ascii") + b"\0" + data).hexdigest()
+    assert content_digest(data) == expected
+    assert content_digest(data + b" ") != expected
+
+
+@pytest.mark.parametrize("spelling", ["absolute", "relative", "trailing-slash"])
+def test_scan_keys_are_corpus_relative_with_slashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    root = tmp_path / "corpus"
+    for rel in ("top.html", "2019/a.HTML", "2019/deep/b.htm", ".hidden/c.html", "2019/.d.html", "notes.txt"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"<p>x</p>")
+    monkeypatch.chdir(tmp_path)
+    corpus = {"absolute": root, "relative": Path("corpus"), "trailing-slash": Path("corpus" + os.sep)}[spelling]
+    found = scan_corpus(corpus, [])
+    assert [s.path for s in found] == ["top.html", "2019/a.HTML", "2019/deep/b.htm"]
+    assert all(Path(s.abspath).read_bytes() == b"<p>x</p>" for s in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "一文。", " 前に空白。 \n\n 後ろにも　", "「引用。」と言った！？本当\n改行\u3000\n", "a.b!c?d"],
+)
+def test_sentences_are_trimmed_and_never_empty(text: str) -> None:
+    # The reference: cut after each sentence end, then trim with str.isspace one character at a time.
+    cuts = [0] + [m.end() for m in re.finditer(r"[。．！？!?]+[」』）)】]*|\n", text)] + [len(text)]
+    expected = []
+    for start, end in itertools.pairwise(cuts):
+        lo, hi = start, end
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        if hi > lo:
+            expected.append((lo, hi))
+    assert sentences(text) == expected
+
+
+def test_a_match_across_a_sentence_end_marks_neither_sentence() -> None:
+    text = "最初の文に経費。精算は次の文。経費だけの文。"
+    across = text.index("費。精") + 1  # 費。精 straddles the first sentence end
+    html = str(make_snippet(text, [Match(across - 1, across + 2, "x"), Match(15, 17, "経費")]))
+    assert html.count("<mark>") == 1
+    assert "<mark>経費</mark>だけの文。" in html
+
+
+def test_several_matches_in_one_sentence_stay_together() -> None:
+    text = "前の文。経費と精算と領収書の文。後の文。"
+    matches = [Match(text.index(w), text.index(w) + len(w), w) for w in ("経費", "精算", "領収書")]
+    html = str(make_snippet(text, matches))
+    assert html == "<mark>経費</mark>と<mark>精算</mark>と<mark>領収書</mark>の文。"
