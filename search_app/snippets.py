@@ -43,6 +43,8 @@ def merge_matches(matches: Iterable[Match]) -> list[Match]:
 def highlight(text: str, matches: Iterable[Match], start: int = 0, end: int | None = None) -> Markup:
     """Escape text[start:end] and wrap the matches in <mark>."""
     end = len(text) if end is None else end
+    # Escaped pieces are joined as plain str and wrapped in Markup once: Markup's
+    # own % and join re-check every piece, a fifth of a query's CPU on long hits.
     out: list[str] = []
     pos = start
     for m in merge_matches(matches):
@@ -50,10 +52,12 @@ def highlight(text: str, matches: Iterable[Match], start: int = 0, end: int | No
         if e <= s:
             continue
         out.append(escape(text[pos:s]))
-        out.append(Markup("<mark>%s</mark>") % text[s:e])
+        out.append("<mark>")
+        out.append(escape(text[s:e]))
+        out.append("</mark>")
         pos = e
     out.append(escape(text[pos:end]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -130,8 +134,8 @@ def make_snippet(
         body = highlight(text, frag.matches, frag.start, frag.end)
         prefix = ELLIPSIS if frag.start > sentence[0] else ""
         suffix = ELLIPSIS if frag.end < sentence[1] else ""
-        parts.append(Markup("{}{}{}").format(prefix, body, suffix))
-    return Markup(" … ").join(parts)
+        parts.append(f"{prefix}{body}{suffix}")  # body is escaped; the ellipses need no escaping
+    return Markup(" … ".join(parts))  # noqa: S704 - the parts are escaped by highlight()
 
 
 def _lead(text: str, spans: list[tuple[int, int]], width: int) -> Markup:
