@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", type=Path, default=Path("var/bench"), help="JSON results (default: %(default)s)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="indexer --jobs (default: CPUs)")
     p.add_argument("--baseline-docs", type=int, default=1000, help="articles Janome alone tokenizes (default: 1000)")
+    p.add_argument("--stage-docs", type=int, default=200, help="articles for the CPU-per-stage profile (default: 200)")
     p.add_argument("--query-docs", type=int, default=2000, help="articles for the query benchmark (default: 2000)")
     p.add_argument("--duration", type=float, default=30, help="seconds of load per query measurement")
     p.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients (default: 4)")
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", type=Path, default=Path("docs/perf-growth.png"), help="growth-curve PNG")
     p.add_argument(
         "--only",
-        choices=["full", "reindex", "queries", "growth", "table"],
+        choices=["stages", "full", "reindex", "queries", "growth", "table"],
         action="append",
         help="run only these parts (repeatable); `table` prints the saved results",
     )
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen parts, save each result as it comes, print the table."""
     args = build_parser().parse_args(argv)
-    parts = set(args.only or ["full", "reindex", "queries", "growth"])
+    parts = set(args.only or ["stages", "full", "reindex", "queries", "growth"])
     args.results.mkdir(parents=True, exist_ok=True)
     results_file = args.results / "perf.json"
     results: dict[str, Any] = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
@@ -82,8 +83,14 @@ def run_parts(
     """The benchmarks themselves, each result saved as soon as it is known."""
     sources = corpus_mod.read_ldcc(args.ldcc)
     full_corpus, full_index = work / "ldcc-html", work / "ldcc-index"
-    if parts & {"full", "reindex"} and not full_corpus.exists():
+    if parts & {"stages", "full", "reindex"} and not full_corpus.exists():
         corpus_mod.write_corpus(sources, full_corpus)
+    if "stages" in parts:
+        step(f"CPU per stage, one process, {args.stage_docs} articles")
+        from bench.perf.stages import measure_stages
+
+        results["stages"] = measure_stages(full_corpus, args.stage_docs)
+        save()
     if "full" in parts or ("reindex" in parts and not full_index.exists()):
         step(f"full index: {len(sources)} articles, --jobs {args.jobs}")
         full = indexing.build_index(full_corpus, full_index, args.jobs).as_dict()

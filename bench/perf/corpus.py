@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import shutil
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
@@ -128,11 +129,18 @@ def select(sources: list[Source], size: int, seed: int = 7) -> list[Source]:
 
 
 def write_corpus(sources: list[Source], root: Path) -> int:
-    """Write one page per article under root; return the characters of article text written."""
+    """Write one page per article under root; return the characters of article text written.
+
+    The pages go to a sibling directory renamed to `root` when complete, so an interrupted run
+    never leaves a partial corpus that a later run would take for the whole one.
+    """
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
     chars = 0
     for src in sources:
-        target = root / f"{src.key}.html"
+        target = partial / f"{src.key}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render(src), encoding="utf-8")
         chars += src.chars
+    partial.rename(root)
     return chars

@@ -16,6 +16,20 @@ def _verdict(ok: bool) -> str:
 def print_table(results: dict[str, Any], points: list[dict[str, Any]]) -> None:
     """Print every figure measured so far (missing parts are left out)."""
     rows: list[tuple[str, str, str]] = []
+    if stages := results.get("stages"):
+        shares = " · ".join(
+            f"{label} {stages[key + '_share'] * 100:.0f}%"
+            for key, label in (
+                ("extract", "decode+BS4"),
+                ("analyze", "analysis"),
+                ("pickle", "pickling"),
+                ("add_document", "Whoosh add"),
+                ("commit", "Whoosh commit"),
+            )
+        )
+        _row(rows, f"CPU per stage ({stages['docs']} articles, 1 process)", shares)
+        janome_share = stages["janome_alone_cpu_s"] / stages["pipeline_cpu_s"]
+        _row(rows, "  of which Janome alone", f"{janome_share * 100:.0f}% of the pipeline's CPU")
     full, janome = results.get("full"), results.get("janome")
     if full:
         _row(rows, "full index: articles", f"{full['docs']:,} ({full['chars']:,} chars)")
