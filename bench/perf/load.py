@@ -146,6 +146,7 @@ class Server:
 
     url: str
     startup_s: float
+    startup_cpu_s: float  # CPU of the master and every worker until the first answer
     proc: subprocess.Popen[bytes]
 
 
@@ -162,7 +163,7 @@ def production_server(index: Path, workers: int | None = None, log: Path | None 
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(f"{url}/healthz", timeout=60)
-        yield Server(url, time.perf_counter() - started, proc)
+        yield Server(url, time.perf_counter() - started, tree_cpu(proc.pid), proc)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -222,4 +223,5 @@ def measure_queries(
     # Everything else the machine did meanwhile, wrk included, per second of load.
     out["others_cores"] = round(max(0.0, busy - server_cpu) / result.seconds, 2) if result.seconds else 0.0
     out["startup_s"] = round(server.startup_s, 2)
+    out["startup_cpu_s"] = round(server.startup_cpu_s, 2)
     return out
