@@ -12,6 +12,7 @@ import pytest
 
 from indexer import pipeline
 from indexer.pipeline import content_digest, scan_corpus
+from indexer.store import open_index
 from search_app.snippets import Match, make_snippet, sentences
 
 
@@ -69,3 +70,22 @@ def test_several_matches_in_one_sentence_stay_together() -> None:
     matches = [Match(text.index(w), text.index(w) + len(w), w) for w in ("経費", "精算", "領収書")]
     html = str(make_snippet(text, matches))
     assert html == "<mark>経費</mark>と<mark>精算</mark>と<mark>領収書</mark>の文。"
+
+
+def test_indexed_digests_skip_deleted_and_replaced_versions(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    pipeline.run(corpus, index, jobs=1)
+    (corpus / "2021/keihi.html").write_bytes((corpus / "2021/keihi.html").read_bytes() + b"<!-- edited -->")
+    (corpus / "2019/mitsumori.html").unlink()
+    pipeline.run(corpus, index, jobs=1)  # one replaced, one deleted: the index now has deletions
+    ix = open_index(index)
+    try:
+        with ix.reader() as reader:
+            assert reader.has_deletions()
+            expected = {
+                f["path"]: content_digest((corpus / f["path"]).read_bytes()) for f in reader.all_stored_fields()
+            }
+        assert pipeline.indexed_digests(ix) == expected
+    finally:
+        ix.close()
+    assert "2019/mitsumori.html" not in expected
