@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from indexer import pipeline
 from indexer.pipeline import content_digest, scan_corpus
-from indexer.store import open_index
+from indexer.store import IndexLocation, open_index
 from search_app.snippets import Match, make_snippet, sentences
+from tests.pages import SAMPLE_PAGES
 
 
 def test_digest_covers_the_analysis_version_and_the_bytes() -> None:
@@ -89,3 +92,59 @@ def test_indexed_digests_skip_deleted_and_replaced_versions(corpus: Path, tmp_pa
     finally:
         ix.close()
     assert "2019/mitsumori.html" not in expected
+
+
+def age(root: Path, seconds: float = 60) -> None:
+    """Set every file's mtime into the past, as if the pages were published a while ago."""
+    past = time.time() - seconds
+    for f in root.rglob("*.htm*"):
+        os.utime(f, (past, past))
+
+
+def test_unchanged_pages_are_not_read_again(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "index"
+    age(corpus)
+    pipeline.run(corpus, index, jobs=1)
+    assert IndexLocation(index).digest_cache.exists()
+    hashed: list[int] = []
+    real = pipeline.content_digest
+    monkeypatch.setattr(pipeline, "content_digest", lambda data: hashed.append(len(data)) or real(data))
+    summary = pipeline.run(corpus, index, jobs=1)
+    assert summary.unchanged == len(SAMPLE_PAGES)
+    assert hashed == []
+
+
+@pytest.mark.parametrize("keep_mtime", [False, True])
+def test_a_rewritten_page_is_read_even_with_the_same_size_and_mtime(
+    corpus: Path, tmp_path: Path, keep_mtime: bool
+) -> None:
+    index = tmp_path / "index"
+    age(corpus)
+    pipeline.run(corpus, index, jobs=1)
+    page = corpus / "2021/keihi.html"
+    before = page.stat()
+    data = page.read_bytes()
+    changed = data.replace("経費精算のルールと差し戻し".encode(), "経費精算のルールと差し替え".encode())
+    assert len(changed) == len(data) and changed != data
+    page.write_bytes(changed)
+    if keep_mtime:  # e.g. `cp -p` or `touch -d`: only ctime tells
+        os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    summary = pipeline.run(corpus, index, jobs=1)
+    assert summary.updated == 1
+    with open_index(index).searcher() as s:
+        assert s.document(path="2021/keihi.html")["title"] == "経費精算のルールと差し替え"
+
+
+@pytest.mark.parametrize(
+    "content", ["", "{not json", '{"version": "ja-0", "root": "/", "written_at_ns": 0, "files": {}}']
+)
+def test_a_broken_or_foreign_cache_is_ignored(corpus: Path, tmp_path: Path, content: str) -> None:
+    index = tmp_path / "index"
+    age(corpus)
+    pipeline.run(corpus, index, jobs=1)
+    IndexLocation(index).digest_cache.write_text(content, encoding="utf-8")
+    page = corpus / "2021/keihi.html"
+    page.write_bytes(page.read_bytes() + b"<!-- edited -->")
+    summary = pipeline.run(corpus, index, jobs=1)
+    assert (summary.updated, summary.unchanged) == (1, len(SAMPLE_PAGES) - 1)
+    assert json.loads(IndexLocation(index).digest_cache.read_text(encoding="utf-8"))["files"]

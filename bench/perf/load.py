@@ -185,7 +185,7 @@ def run_wrk(url: str, script: Path, *, connections: int = 4, seconds: float = 30
     """One wrk run against url with `connections` concurrent clients."""
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
     argv += ["-s", str(script), url]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=True)
+    proc = subprocess.run(argv, capture_output=True, encoding="utf-8", errors="replace", check=True)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("WRK-JSON ")), None)
     if line is None:
         msg = f"wrk printed no summary:\n{proc.stdout}\n{proc.stderr}"
