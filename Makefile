@@ -9,8 +9,10 @@ INDEX ?= var/index
 PYTEST_ARGS ?=
 # Passed to python -m bench.eval_relevance, e.g. EVAL_ARGS='--sets jsquad --ldcc-sample 0'.
 EVAL_ARGS ?=
+LDCC ?= ../shared/data/ldcc
+BENCH_ARGS ?=
 
-.PHONY: help install install-eval index rebuild serve run dev test eval lint format clean
+.PHONY: help install install-eval index rebuild serve run dev test eval bench lint format clean
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
@@ -21,6 +23,7 @@ help:
 	@echo "make dev      Flask's development server with reload"
 	@echo "make eval     relevance of the project beside two peers on ../shared/data (EVAL_ARGS=)"
 	@echo "make lint     ruff check and format check"
+	@echo "make bench    speed and scale benchmarks over ../shared/data/ldcc (LDCC=, BENCH_ARGS=)"
 	@echo "make clean    remove .venv, var/ and caches"
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
@@ -58,6 +61,16 @@ test: install
 
 eval: install-eval
 	$(PY) -m bench.eval_relevance $(EVAL_ARGS)
+
+# Benchmarks only: matplotlib for the plot, wrk (Debian) for the HTTP load. make test needs neither.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+	@touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.perf --ldcc $(LDCC) $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -35,12 +35,15 @@ class IndexLocation:
         var/index              -> index.generations/20261128T021500-123456
         var/index.generations/  one directory per full build
         var/index.lock          held by the one running indexer
+        var/index.digests.json  corpus file digests, so unchanged pages are not read again
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.generations = self.path.with_name(self.path.name + ".generations")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        # Digests of the corpus files by size, times and inode (see pipeline.DigestCache).
+        self.digest_cache = self.path.with_name(self.path.name + ".digests.json")
 
     def exists(self) -> bool:
         """True if a Whoosh index is live at the location."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ def merge_matches(matches: Iterable[Match]) -> list[Match]:
 def highlight(text: str, matches: Iterable[Match], start: int = 0, end: int | None = None) -> Markup:
     """Escape text[start:end] and wrap the matches in <mark>."""
     end = len(text) if end is None else end
+    # Escaped pieces are joined as plain str and wrapped in Markup once: Markup's
+    # own % and join re-check every piece, a fifth of a query's CPU on long hits.
     out: list[str] = []
     pos = start
     for m in merge_matches(matches):
@@ -49,29 +52,26 @@ def highlight(text: str, matches: Iterable[Match], start: int = 0, end: int | No
         if e <= s:
             continue
         out.append(escape(text[pos:s]))
-        out.append(Markup("<mark>%s</mark>") % text[s:e])
+        out.append("<mark>")
+        out.append(escape(text[s:e]))
+        out.append("</mark>")
         pos = e
     out.append(escape(text[pos:end]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans of the text, without surrounding whitespace."""
-    spans: list[tuple[int, int]] = []
+    trimmed: list[tuple[int, int]] = []
     start = 0
-    for m in _SENTENCE_END.finditer(text):
-        spans.append((start, m.end()))
-        start = m.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for start, end in spans:
-        lo, hi = start, end
-        while lo < hi and text[lo].isspace():
-            lo += 1
-        while hi > lo and text[hi - 1].isspace():
-            hi -= 1
-        if hi > lo:
-            trimmed.append((lo, hi))
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        # str.strip() trims exactly what str.isspace() calls whitespace, at C speed.
+        piece = text[start:end]
+        left = piece.lstrip()
+        if left:
+            lo = start + len(piece) - len(left)
+            trimmed.append((lo, lo + len(left.rstrip())))
+        start = end
     return trimmed
 
 
@@ -113,9 +113,14 @@ def make_snippet(
     spans = sentences(text)
     if not found:
         return _lead(text, spans, width)
+    # Merged matches do not overlap, so starts and ends both ascend: the matches
+    # inside a sentence are one slice, found by bisection instead of a scan per sentence.
+    starts = [m.start for m in found]
+    ends = [m.end for m in found]
     candidates: list[_Fragment] = []
     for s, e in spans:
-        inside = [m for m in found if m.start >= s and m.end <= e]
+        first = bisect_left(starts, s)
+        inside = found[first : max(first, bisect_right(ends, e))]
         if not inside:
             continue
         lo, hi = _window(s, e, inside, width)
@@ -129,8 +134,8 @@ def make_snippet(
         body = highlight(text, frag.matches, frag.start, frag.end)
         prefix = ELLIPSIS if frag.start > sentence[0] else ""
         suffix = ELLIPSIS if frag.end < sentence[1] else ""
-        parts.append(Markup("{}{}{}").format(prefix, body, suffix))
-    return Markup(" … ").join(parts)
+        parts.append(f"{prefix}{body}{suffix}")  # body is escaped; the ellipses need no escaping
+    return Markup(" … ".join(parts))  # noqa: S704 - the parts are escaped by highlight()
 
 
 def _lead(text: str, spans: list[tuple[int, int]], width: int) -> Markup:

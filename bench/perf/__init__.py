@@ -1,0 +1,1 @@
+"""Speed and scale benchmarks (`make bench`): indexing, one-article reindex, query load, growth curve."""
