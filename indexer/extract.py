@@ -141,8 +141,10 @@ def extract_article(html: str, path: str) -> Article:
         for tag in body_root.find_all(["header", "footer"]):
             tag.decompose()
     body = text_of(body_root)
-    if body.startswith(title) and title:
-        body = body[len(title) :].lstrip("\n")
+    first, _, rest = body.partition("\n")
+    if title and first == title:
+        # The h1 itself, when the body element contains it: not body text.
+        body = rest
 
     if not title and not body:
         msg = "no article found (no title and no text)"

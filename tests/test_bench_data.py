@@ -122,9 +122,6 @@ def test_rendered_page_round_trips_through_the_extractor(doc: Document) -> None:
     assert article.date == (dt.date.fromisoformat(doc.date[:10]) if doc.date else None)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="indexer/extract.py strips the title as a prefix of the body, even mid-word: reported"
-)
 def test_a_text_that_starts_with_its_title_keeps_it() -> None:
     # JSQuAD paragraphs often open with their article's title: 梅雨（つゆ）は…
     doc = Document("a", "梅雨", "梅雨（つゆ、ばいう）は、東アジアの気象現象。")
