@@ -104,6 +104,9 @@ class IndexLocation:
 
         Only called with the lock held, so no other indexer is writing one.
         """
+        # A swap link exists only inside publish(): any seen here is left by a killed indexer.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.swap"):
+            stale.unlink(missing_ok=True)
         if not self.generations.is_dir():
             return
         live = self.live_dir()
