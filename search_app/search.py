@@ -27,6 +27,9 @@ _HIGHLIGHT_FIELDS = ("title", "body", "tags")
 # A phrase of the query's words, when present, lifts a document above one that
 # only has the words scattered.
 _PROXIMITY_BOOST = 2.0
+# Longer runs (a pasted paragraph, a word typed 500 times) get no proximity
+# phrase: its matcher walks every position of every term.
+_PROXIMITY_MAX_TERMS = 16
 
 
 @dataclass(frozen=True)
@@ -162,20 +165,31 @@ class _Compiler:
             return self._words(node, positive=positive)
         if isinstance(node, Not):
             inner = self._node(node.node, positive=not positive)
+            if isinstance(inner, wq.Not):
+                return inner.query  # NOT NOT x: nested inverse matchers each walk every document
             return wq.Not(inner) if inner is not None else None
-        parts = [q for q in (self._node(n, positive=positive) for n in node.nodes) if q is not None]
+        # A condition typed many times is one matcher, not hundreds.
+        parts = list(dict.fromkeys(q for q in (self._node(n, positive=positive) for n in node.nodes) if q is not None))
         if not parts:
             return None
         if len(parts) == 1:
             return parts[0]
-        return wq.Or(parts) if isinstance(node, Or) else wq.And(parts)
+        if isinstance(node, Or):
+            return wq.Or(parts)
+        # x -a -b … as x ANDNOT (a OR b …): Whoosh walks every document once per
+        # negated word otherwise, and a query may hold hundreds of them.
+        kept = [p for p in parts if not isinstance(p, wq.Not)]
+        nots = [p.query for p in parts if isinstance(p, wq.Not)]
+        if kept and len(nots) > 1:
+            return wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept), wq.Or(nots))
+        return wq.And(parts)
 
     def _words(self, node: Words, *, positive: bool) -> wq.Query | None:
         fields = node.fields or SEARCH_FIELDS
         if fields == ("category",):
             return wq.Term("category", node.text)
         full = query_terms(self.analyzer, node.text, keep_function_words=True)
-        words = full if node.phrase else query_terms(self.analyzer, node.text) or full
+        words = list(dict.fromkeys(full if node.phrase else query_terms(self.analyzer, node.text) or full))
         if not words:
             return None
         if positive:
@@ -190,7 +204,7 @@ class _Compiler:
         required = wq.And([_any_field(fields, lambda f, t=t: wq.Term(f, t)) for t in words])
         if len(words) == 1:
             return required.subqueries[0]
-        if len(full) > 1:
+        if 1 < len(full) <= _PROXIMITY_MAX_TERMS:
             # Words typed together (経費精算) rank higher where they stand together.
             return wq.AndMaybe(required, _any_field(fields, lambda f: wq.Phrase(f, full, boost=_PROXIMITY_BOOST)))
         return required
