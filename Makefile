@@ -7,8 +7,9 @@ PORT ?= 5000
 CORPUS ?= corpus
 INDEX ?= var/index
 PYTEST_ARGS ?=
+LOADTEST_ARGS ?=
 
-.PHONY: help install index rebuild serve run dev test lint format clean
+.PHONY: help install index rebuild serve run dev test loadtest lint format clean
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
@@ -17,6 +18,7 @@ help:
 	@echo "make rebuild  build a fresh index beside the live one and swap it in"
 	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
 	@echo "make dev      Flask's development server with reload"
+	@echo "make loadtest wrk for 60 s against the production server while full rebuilds run (not in make test)"
 	@echo "make lint     ruff check and format check"
 	@echo "make clean    remove .venv, var/ and caches"
 
@@ -45,6 +47,12 @@ dev: install
 
 test: install
 	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)
+
+# Bounded: builds var/loadtest (ldcc pages from ../shared/data, else synthetic), 60 s of wrk, then stops.
+loadtest: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "loadtest: install wrk (apt-get install wrk)"; exit 1; }
+	$(PY) -m bench.load.run $(LOADTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
