@@ -134,7 +134,7 @@ def open_index(path: str | os.PathLike[str]) -> Index:
         raise IndexUnavailableError(msg)
     try:
         return whoosh_index.open_dir(str(loc.path))
-    except Exception as exc:  # noqa: BLE001 - a damaged TOC fails in many ways (IndexError, EOFError, pickle, struct)
+    except Exception as exc:  # a damaged TOC fails in many ways (IndexError, EOFError, pickle, struct)
         msg = f"cannot open the index at {loc.path}: {type(exc).__name__}: {exc}"
         raise IndexUnavailableError(msg) from exc
 

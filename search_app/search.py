@@ -174,15 +174,7 @@ class _Compiler:
             return None
         if len(parts) == 1:
             return parts[0]
-        if isinstance(node, Or):
-            return wq.Or(parts)
-        # x -a -b … as x ANDNOT (a OR b …): Whoosh walks every document once per
-        # negated word otherwise, and a query may hold hundreds of them.
-        kept = [p for p in parts if not isinstance(p, wq.Not)]
-        nots = [p.query for p in parts if isinstance(p, wq.Not)]
-        if kept and len(nots) > 1:
-            return wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept), wq.Or(nots))
-        return wq.And(parts)
+        return wq.Or(parts) if isinstance(node, Or) else _all_of(parts)
 
     def _words(self, node: Words, *, positive: bool) -> wq.Query | None:
         fields = node.fields or SEARCH_FIELDS
@@ -208,6 +200,18 @@ class _Compiler:
             # Words typed together (経費精算) rank higher where they stand together.
             return wq.AndMaybe(required, _any_field(fields, lambda f: wq.Phrase(f, full, boost=_PROXIMITY_BOOST)))
         return required
+
+
+def _all_of(parts: list[wq.Query]) -> wq.Query:
+    """AND of the parts, with x -a -b … as x ANDNOT (a OR b …).
+
+    Whoosh walks every document once per negated word otherwise, and a query may hold hundreds of them.
+    """
+    kept = [p for p in parts if not isinstance(p, wq.Not)]
+    nots = [p.query for p in parts if isinstance(p, wq.Not)]
+    if kept and len(nots) > 1:
+        return wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept), wq.Or(nots))
+    return wq.And(parts)
 
 
 def _any_field(fields: Iterable[str], make) -> wq.Query:  # noqa: ANN001 - a small factory

@@ -140,7 +140,20 @@ TRICKY_CHARS = (
     "{%",
     "${",
 )
-KNOWN_WORDS = ("経費精算", "経費", "見積書", "印鑑", "年末調整", "源泉徴収票", "レシート", "ﾚｼｰﾄ", "ＥＸＣＥＬ", "excel", "を", "の")
+KNOWN_WORDS = (
+    "経費精算",
+    "経費",
+    "見積書",
+    "印鑑",
+    "年末調整",
+    "源泉徴収票",
+    "レシート",
+    "ﾚｼｰﾄ",
+    "ＥＸＣＥＬ",
+    "excel",
+    "を",
+    "の",
+)
 
 _any_char = st.characters(codec="utf-8") | st.characters(categories=["Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "So"])
 _fragment = st.one_of(
@@ -187,7 +200,9 @@ RAW_QUERIES = st.one_of(QUERIES, st.text(st.characters(categories=["Cs", "Co", "
 PARAM_VALUES = st.one_of(
     st.none(),
     st.integers(-(10**12), 10**12).map(str),
-    st.sampled_from(["", " ", "1", "1000", "1001", "100", "101", "0", "-1", "1.0", "1e3", "٣", "１", "0x10", "9" * 5000]),
+    st.sampled_from(
+        ["", " ", "1", "1000", "1001", "100", "101", "0", "-1", "1.0", "1e3", "٣", "１", "0x10", "9" * 5000]
+    ),
     st.text(_any_char, max_size=12),
 )
 # Raw bytes for a percent-encoded query string value: invalid UTF-8 and encoded surrogates included.
@@ -228,7 +243,7 @@ def _nest(data: bytes, tag: bytes, depth: int) -> bytes:
 
 
 def _huge_attribute(data: bytes, size: int, quote: bytes) -> bytes:
-    attr = b' data-x=' + quote + b"A" * size + (quote if size % 2 else b"")
+    attr = b" data-x=" + quote + b"A" * size + (quote if size % 2 else b"")
     return data.replace(b"<article", b"<article" + attr, 1)
 
 
@@ -272,9 +287,17 @@ MANGLED_PAGES = st.one_of(
     st.builds(_wrong_charset, st.sampled_from(SAMPLE_BYTES), st.sampled_from(CHARSETS)),
     st.builds(_drop_closing_tags, st.sampled_from(SAMPLE_BYTES), st.integers(1, 4)),
     st.builds(
-        _nest, st.sampled_from(SAMPLE_BYTES), st.sampled_from([b"div", b"span", b"b", b"table", b"li"]), st.integers(1, 3000)
+        _nest,
+        st.sampled_from(SAMPLE_BYTES),
+        st.sampled_from([b"div", b"span", b"b", b"table", b"li"]),
+        st.integers(1, 3000),
     ),
-    st.builds(_huge_attribute, st.sampled_from(SAMPLE_BYTES), st.sampled_from([1, 100_000, 1_000_001]), st.sampled_from([b'"', b"'", b""])),
+    st.builds(
+        _huge_attribute,
+        st.sampled_from(SAMPLE_BYTES),
+        st.sampled_from([1, 100_000, 1_000_001]),
+        st.sampled_from([b'"', b"'", b""]),
+    ),
     st.builds(_splice, st.sampled_from(SAMPLE_BYTES), st.floats(0, 1), _junk),
     st.lists(_junk, max_size=30).map(b"".join),
 )

@@ -125,7 +125,9 @@ def test_an_indexer_killed_at_any_step_leaves_a_complete_index(tmp_path: Path, p
     main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"])
     before = set(pages)
     (corpus / "2015/p000.html").unlink()
-    (corpus / "2016/p001.html").write_bytes(Page(title="書き換えた記事", body_html=paragraphs("新しい本文。")).encoded())
+    (corpus / "2016/p001.html").write_bytes(
+        Page(title="書き換えた記事", body_html=paragraphs("新しい本文。")).encoded()
+    )
     after = before - {"2015/p000.html"}
 
     args = ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]

@@ -103,7 +103,7 @@ def test_search_service_answers_or_explains(fuzz_app: Flask, q: str, page: int, 
         assert only_marks(hit.title_html)
 
 
-def check_api_answer(response) -> None:  # noqa: ANN001 - a test client response
+def check_api_answer(response) -> None:
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
     for name in SECURITY_HEADERS:

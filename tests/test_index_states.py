@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from indexer.pipeline import run
 from tests.conftest import make_app, write_corpus
-from tests.test_faults import WHOOSH_LEAKS_ON_FAILURE
 from tests.pages import SAMPLE_PAGES
+from tests.test_faults import WHOOSH_LEAKS_ON_FAILURE
 from tests.test_openapi import empty_index
 
 PAGES = ("/search?q=経費", "/articles/2021/keihi.html")
@@ -51,7 +51,13 @@ def broken_states(tmp_path: Path) -> dict[str, Path]:
     (bad_toc / "_MAIN_1.toc").write_bytes(b"\x00garbage\xff" * 10)
     a_file = tmp_path / "a-file"
     a_file.write_text("not an index", encoding="utf-8")
-    return {"missing": tmp_path / "missing", "empty-dir": empty_dir, "dangling": dangling, "bad-toc": bad_toc, "file": a_file}
+    return {
+        "missing": tmp_path / "missing",
+        "empty-dir": empty_dir,
+        "dangling": dangling,
+        "bad-toc": bad_toc,
+        "file": a_file,
+    }
 
 
 @WHOOSH_LEAKS_ON_FAILURE  # the TOC it failed to read

@@ -36,7 +36,7 @@ def urls_of_every_route(app: Flask) -> list[str]:
     return urls
 
 
-def assert_security_headers(response) -> None:  # noqa: ANN001 - a test client response
+def assert_security_headers(response) -> None:
     for name, value in SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, name
     csp = response.headers["Content-Security-Policy"]
