@@ -11,8 +11,9 @@ PYTEST_ARGS ?=
 EVAL_ARGS ?=
 LDCC ?= ../shared/data/ldcc
 BENCH_ARGS ?=
+LOADTEST_ARGS ?=
 
-.PHONY: help install install-eval index rebuild serve run dev test eval bench lint format clean
+.PHONY: help install install-eval index rebuild serve run dev test eval bench loadtest lint format clean
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
@@ -22,6 +23,7 @@ help:
 	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
 	@echo "make dev      Flask's development server with reload"
 	@echo "make eval     relevance of the project beside two peers on ../shared/data (EVAL_ARGS=)"
+	@echo "make loadtest wrk for 60 s against the production server while full rebuilds run (not in make test)"
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    speed and scale benchmarks over ../shared/data/ldcc (LDCC=, BENCH_ARGS=)"
 	@echo "make clean    remove .venv, var/ and caches"
@@ -71,6 +73,11 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m bench.perf --ldcc $(LDCC) $(BENCH_ARGS)
+# Bounded: builds var/loadtest (ldcc pages from ../shared/data, else synthetic), 60 s of wrk, then stops.
+loadtest: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "loadtest: install wrk (apt-get install wrk)"; exit 1; }
+	$(PY) -m bench.load.run $(LOADTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -81,5 +88,5 @@ format: install
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

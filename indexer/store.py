@@ -107,6 +107,9 @@ class IndexLocation:
 
         Only called with the lock held, so no other indexer is writing one.
         """
+        # A swap link exists only inside publish(): any seen here is left by a killed indexer.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.swap"):
+            stale.unlink(missing_ok=True)
         if not self.generations.is_dir():
             return
         live = self.live_dir()
@@ -134,8 +137,8 @@ def open_index(path: str | os.PathLike[str]) -> Index:
         raise IndexUnavailableError(msg)
     try:
         return whoosh_index.open_dir(str(loc.path))
-    except (whoosh_index.EmptyIndexError, OSError) as exc:
-        msg = f"cannot open the index at {loc.path}: {exc}"
+    except Exception as exc:  # a damaged TOC fails in many ways (IndexError, EOFError, pickle, struct)
+        msg = f"cannot open the index at {loc.path}: {type(exc).__name__}: {exc}"
         raise IndexUnavailableError(msg) from exc
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.store import IndexUnavailableError
@@ -74,9 +74,14 @@ def healthz() -> Any:
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> Any:
-    """JSON errors under /api/; the HTML error page elsewhere."""
+    """JSON errors under /api/; the HTML error page elsewhere (with the exception's headers, e.g. Allow)."""
     if request.path.startswith("/api/"):
-        return error_json(exc.description or exc.name, exc.code or 500)
-    from search_app.views import render_error
+        response = make_response(error_json(exc.description or exc.name, exc.code or 500))
+    else:
+        from search_app.views import render_error
 
-    return render_error(exc.description or exc.name, exc.code or 500)
+        response = make_response(render_error(exc.description or exc.name, exc.code or 500))
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

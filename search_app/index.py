@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from whoosh import scoring
+from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.store import IndexUnavailableError, open_index
@@ -47,7 +48,7 @@ class IndexHandle:
             try:
                 if not self._searcher.up_to_date():
                     self._searcher = self._searcher.refresh()
-            except OSError:
+            except (OSError, EmptyIndexError):
                 # Files vanished under us (an old generation was collected); reopen.
                 self._open(target)
             return

@@ -1,0 +1,84 @@
+"""Hostile queries within the length limit compile to small Whoosh queries, so every answer stays fast.
+
+Fuzzing found queries of under 1000 characters that took minutes on a 7,000-article index:
+"あ" * 1000 and "a b " * 300 (hundreds of identical AND terms and a phrase of hundreds of
+positions), "NOT " * 240 (nested inverse matchers), "日本 -x -y …" (an inverse matcher per
+negated word). The shape of the compiled query is checked here, not the time it takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from search_app.services import get_service
+from tests.conftest import make_app
+
+NEGATED = " ".join(f"-否定{i}" for i in range(150))
+
+
+def walk(q: wq.Query) -> Iterator[wq.Query]:
+    yield q
+    for child in q.children():
+        yield from walk(child)
+
+
+@pytest.fixture(scope="module")
+def cost_app(built_index: Path) -> Iterator[Flask]:
+    app = make_app(built_index)
+    yield app
+    app.extensions["search_service"].handle.close()
+
+
+def compiled(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> wq.Query:
+    seen: list[wq.Query] = []
+    real = Searcher.search_with_collector
+
+    def spy(self: Searcher, q: wq.Query, collector: object, **kwargs: object) -> object:
+        seen.append(q)
+        return real(self, q, collector, **kwargs)
+
+    monkeypatch.setattr(Searcher, "search_with_collector", spy)
+    with app.app_context():
+        get_service().search(text)
+    assert len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "max_leaves"),
+    [
+        ("経費 " * 333, 3),  # one word, three fields
+        ("あ" * 1000, 3),
+        ("a b " * 250, 6),
+        ("経費精算" * 250, 6),  # a long run of the same two words: no phrase of 500 positions
+        ("(経費 OR 経費) " * 60, 3),
+        ("経費 " + "NOT " * 240 + "見積書", 12),  # 見積+書 and their phrase
+    ],
+)
+def test_repetition_does_not_grow_the_query(
+    cost_app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, max_leaves: int
+) -> None:
+    q = compiled(cost_app, monkeypatch, text)
+    assert len(list(q.leaves())) <= max_leaves
+    assert not any(isinstance(n, wq.Not) and isinstance(n.query, wq.Not) for n in walk(q))
+
+
+def test_many_negated_words_share_one_exclusion(cost_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    q = compiled(cost_app, monkeypatch, "経費 " + NEGATED)
+    assert not [n for n in walk(q) if isinstance(n, wq.Not)]  # no inverse matcher per word
+    assert isinstance(q, wq.AndNot)
+
+
+def test_the_rewrites_keep_the_answers(cost_app: Flask) -> None:
+    with cost_app.app_context():
+        service = get_service()
+        assert service.search("経費 " * 50).total == service.search("経費").total == 2
+        assert service.search("経費 NOT NOT 年末調整").total == service.search("経費 年末調整").total == 1
+        assert [h.path for h in service.search("経費 -年末調整 -見積書").hits] == ["2021/keihi.html"]
+        assert service.search("経費 " + NEGATED).total == 2
