@@ -24,6 +24,11 @@ SYNONYM_WEIGHT = 0.8
 # A phrase of the words typed together lifts documents where they stand together.
 PROXIMITY_BOOST = 2.0
 NEAR_SLOP = 8
+# Longer runs (a pasted paragraph, a word typed 500 times) get no proximity
+# phrase: its matcher walks every position of every term.
+MAX_PROXIMITY_TERMS = 16
+# At most this many distinct n-grams of the query go into relaxed ranking.
+MAX_GRAMS = 64
 # Verbs, adverbs and adjectives of a multi-word query are optional when a noun is there.
 WEAK_VERBS = True
 
@@ -71,6 +76,18 @@ def _weight(fieldname: str) -> float:
     return FIELD_WEIGHT.get(_KIND.get(fieldname, fieldname), 1.0)
 
 
+def _all_of(parts: list[wq.Query]) -> wq.Query:
+    """AND of the parts, with x -a -b … as x ANDNOT (a OR b …).
+
+    Whoosh walks every document once per negated word otherwise, and a query may hold hundreds of them.
+    """
+    kept = [p for p in parts if not isinstance(p, wq.Not)]
+    nots = [p.query for p in parts if isinstance(p, wq.Not)]
+    if kept and len(nots) > 1:
+        return wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept), wq.Or(nots))
+    return wq.And(parts)
+
+
 def _describe(node: Node) -> str:
     """A node as the reader would write it, for "dropped" messages."""
     if isinstance(node, Words):
@@ -111,10 +128,12 @@ class Compiler:
         self.out.query = self._node(node, positive=True)
         for n in positives:
             if isinstance(n, Words):
-                self.out.units.extend(self._units(n))
+                seen = {u.label for u in self.out.units}
+                self.out.units.extend(u for u in self._units(n) if u.label not in seen)
                 if not n.fields or set(n.fields) & set(_NGRAM_FIELD):
                     grams = (g for run in query_char_runs(n.text) for g in run)
-                    self.out.grams.extend(g for g in grams if g not in self.out.grams)
+                    merged = dict.fromkeys((*self.out.grams, *grams))
+                    self.out.grams = list(merged)[:MAX_GRAMS]
             elif (q := self._node(n, positive=False)) is not None:
                 # A group (…OR…) is one unit: kept or dropped whole.
                 self.out.units.append(Unit(_describe(n), q))
@@ -128,13 +147,16 @@ class Compiler:
             return self._words(node, positive=positive)
         if isinstance(node, Not):
             inner = self._node(node.node, positive=not positive)
+            if isinstance(inner, wq.Not):
+                return inner.query  # NOT NOT x: nested inverse matchers each walk every document
             return wq.Not(inner) if inner is not None else None
-        parts = [q for q in (self._node(n, positive=positive) for n in node.nodes) if q is not None]
+        # A condition typed many times is one matcher, not hundreds.
+        parts = list(dict.fromkeys(q for q in (self._node(n, positive=positive) for n in node.nodes) if q is not None))
         if not parts:
             return None
         if len(parts) == 1:
             return parts[0]
-        return wq.Or(parts) if isinstance(node, Or) else wq.And(parts)
+        return wq.Or(parts) if isinstance(node, Or) else _all_of(parts)
 
     def _words(self, node: Words, *, positive: bool) -> wq.Query | None:
         fields = node.fields or SEARCH_FIELDS
@@ -154,7 +176,7 @@ class Compiler:
 
     def _text_query(self, text: str, fields: tuple[str, ...], *, phrase: bool, positive: bool) -> wq.Query | None:
         full = query_terms(self.analyzer, text, keep_function_words=True)
-        words = full if phrase else query_terms(self.analyzer, text) or full
+        words = list(dict.fromkeys(full if phrase else query_terms(self.analyzer, text) or full))
         if is_kana_word(text) and len(full) > 1:
             # Janome cuts unknown kana strings into nonsense (けいひ → け + いひ):
             # such a word is found by its reading instead.
@@ -195,7 +217,7 @@ class Compiler:
             conjunction = wq.AndMaybe(conjunction, _any([clause(t) for t in weak]))
         if len(words) == 1:
             return conjunction
-        if len(full) > 1:
+        if 1 < len(full) <= MAX_PROXIMITY_TERMS:
             # Words typed together (経費精算) rank higher where they stand together.
             near = [wq.Phrase(f, full, boost=PROXIMITY_BOOST * _weight(f)) for f in fields]
             return wq.AndMaybe(conjunction, _any(near))
@@ -266,7 +288,7 @@ class Compiler:
         for n in positives:
             if isinstance(n, Words) and not n.fields and not n.phrase:
                 terms.extend(query_terms(self.analyzer, n.text))
-        if len(terms) < 2:
+        if not 2 <= len(terms) <= MAX_PROXIMITY_TERMS:
             return query
         near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST * _weight(f)) for f in ("title", "body")]
         return wq.AndMaybe(query, _any(near))
