@@ -115,6 +115,20 @@ class Compiler:
         self.analyzer = analyzer
         self.synonyms = synonyms or Synonyms({})
         self.out = CompiledQuery(None)
+        self._cache: dict[tuple[str, bool | None], list] = {}
+
+    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
+        """The query terms of a text, analyzed once per compile (Janome is the cost here)."""
+        key = (text, keep)
+        if key not in self._cache:
+            self._cache[key] = query_terms(self.analyzer, text, keep_function_words=keep)
+        return self._cache[key]
+
+    def _strengths(self, text: str) -> list[tuple[str, bool]]:
+        key = (text, None)
+        if key not in self._cache:
+            self._cache[key] = query_term_strengths(self.analyzer, text)
+        return self._cache[key]
 
     def compile(self, node: Node | None) -> CompiledQuery:
         """Compile a whole query (None: nothing to search for)."""
@@ -175,8 +189,8 @@ class Compiler:
         return _any(alternatives)
 
     def _text_query(self, text: str, fields: tuple[str, ...], *, phrase: bool, positive: bool) -> wq.Query | None:
-        full = query_terms(self.analyzer, text, keep_function_words=True)
-        words = list(dict.fromkeys(full if phrase else query_terms(self.analyzer, text) or full))
+        full = self._terms(text, keep=True)
+        words = list(dict.fromkeys(full if phrase else self._terms(text) or full))
         if is_kana_word(text) and len(full) > 1:
             # Janome cuts unknown kana strings into nonsense (けいひ → け + いひ):
             # such a word is found by its reading instead.
@@ -207,7 +221,7 @@ class Compiler:
         def clause(t: str) -> wq.Query:
             return _any([wq.Term(f, t, boost=_weight(f)) for f in fields])
 
-        strengths = dict(query_term_strengths(self.analyzer, text)) if WEAK_VERBS and not phrase else {}
+        strengths = dict(self._strengths(text)) if WEAK_VERBS and not phrase else {}
         strong = [t for t in words if strengths.get(t, True)]
         weak = [t for t in words if not strengths.get(t, True)] if strong else []
         required = [clause(t) for t in (strong or words)]
@@ -243,7 +257,7 @@ class Compiler:
         self.out.terms.extend(t for t in shown if t not in self.out.terms)
         if words:
             # Particles inside a phrase would light up all over the text: mark content words.
-            marked = query_terms(self.analyzer, text) or words
+            marked = self._terms(text) or words
             for f in fields:
                 if f in MORPH_HIGHLIGHT_FIELDS:
                     self.out.highlights.terms[f].update(marked)
@@ -251,7 +265,7 @@ class Compiler:
 
     def _remember_synonym(self, synonym: str, fields: tuple[str, ...]) -> None:
         """Mark a synonym only where it stands whole: as one word, or as one run of characters."""
-        words = query_terms(self.analyzer, synonym, keep_function_words=True)
+        words = self._terms(synonym, keep=True)
         if len(words) == 1:
             for f in fields:
                 if f in MORPH_HIGHLIGHT_FIELDS:
@@ -274,7 +288,7 @@ class Compiler:
             if (q := self._words(node, positive=False)) is not None:
                 yield Unit(node.text, q)
             return
-        words = query_terms(self.analyzer, node.text)
+        words = self._terms(node.text)
         if len(words) <= 1:
             if (q := self._words(node, positive=False)) is not None:
                 yield Unit(node.text, q)
@@ -287,7 +301,7 @@ class Compiler:
         terms: list[str] = []
         for n in positives:
             if isinstance(n, Words) and not n.fields and not n.phrase:
-                terms.extend(query_terms(self.analyzer, n.text))
+                terms.extend(self._terms(n.text))
         if not 2 <= len(terms) <= MAX_PROXIMITY_TERMS:
             return query
         near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST * _weight(f)) for f in ("title", "body")]
