@@ -329,3 +329,17 @@ def test_no_space_while_writing_segments(
     assert len(stored(index)) == len(SAMPLE_PAGES) + 10
     assert_tidy(index)
     gc.collect()  # Whoosh's files left open by the failed write are reported under this test's filter
+
+
+@WHOOSH_LEAKS_ON_FAILURE
+def test_a_damaged_live_index_is_replaced_by_the_next_run(corpus: Path, tmp_path: Path, capsys) -> None:
+    index = tmp_path / "index"
+    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    for toc in index.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"garbage")  # a disk error, a bad copy: Whoosh cannot read the TOC
+    capsys.readouterr()
+    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert capsys.readouterr().out.startswith("rebuilt: 5 added")
+    assert_healthy(index, set(SAMPLE_PAGES))
+    assert_tidy(index)  # the damaged generation is gone
+    gc.collect()
