@@ -46,12 +46,12 @@ class IndexLocation:
         self.digest_cache = self.path.with_name(self.path.name + ".digests.json")
 
     def exists(self) -> bool:
-        """True if a Whoosh index is live at the location."""
-        return self.path.is_dir() and whoosh_index.exists_in(str(self.path))
+        """True if a readable Whoosh index is live at the location."""
+        return self.path.is_dir() and _readable(self.path)
 
     def live_dir(self) -> Path | None:
-        """The directory the live index resolves to, or None."""
-        return self.path.resolve() if self.exists() else None
+        """The directory the live link resolves to (readable or not), or None."""
+        return self.path.resolve() if self.path.is_dir() else None
 
     @contextlib.contextmanager
     def lock(self, wait: float = 0.0) -> Iterator[None]:
@@ -118,7 +118,7 @@ class IndexLocation:
             key=lambda d: d.stat().st_mtime,
         )
         # Unfinished builds (no TOC) of an interrupted run go first.
-        finished = [d for d in others if whoosh_index.exists_in(str(d))]
+        finished = [d for d in others if _readable(d)]
         keep = set(finished[-KEEP_PREVIOUS:]) if KEEP_PREVIOUS else set()
         for d in others:
             if d not in keep:
@@ -140,6 +140,14 @@ def open_index(path: str | os.PathLike[str]) -> Index:
     except Exception as exc:  # a damaged TOC fails in many ways (IndexError, EOFError, pickle, struct)
         msg = f"cannot open the index at {loc.path}: {type(exc).__name__}: {exc}"
         raise IndexUnavailableError(msg) from exc
+
+
+def _readable(path: Path) -> bool:
+    """True if `path` holds a Whoosh index that opens."""
+    try:
+        return whoosh_index.exists_in(str(path))
+    except Exception:  # noqa: BLE001 - a damaged TOC raises IndexError, EOFError, pickle or struct errors
+        return False
 
 
 def _fsync_dir(path: Path) -> None:

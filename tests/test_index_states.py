@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def broken_states(tmp_path: Path) -> dict[str, Path]:
 def test_no_readable_index_is_a_503_not_a_traceback(tmp_path: Path, state: str) -> None:
     client = make_app(broken_states(tmp_path)[state]).test_client()
     assert_unavailable(client)
+    gc.collect()  # Whoosh's unclosed TOC file is reported here, under this test's filter, not in a later test
 
 
 def test_an_index_with_no_documents_answers_with_no_results(tmp_path: Path) -> None:
