@@ -27,6 +27,10 @@ NEAR_SLOP = 8
 # Longer runs (a pasted paragraph, a word typed 500 times) get no proximity
 # phrase: its matcher walks every position of every term.
 MAX_PROXIMITY_TERMS = 16
+# Relaxation considers at most this many units (words) of a query.
+MAX_UNITS = 64
+# Longer unbroken runs get no n-gram phrase (the words still match).
+MAX_GRAM_PHRASE = 32
 # At most this many distinct n-grams of the query go into relaxed ranking.
 MAX_GRAMS = 64
 # Verbs, adverbs and adjectives of a multi-word query are optional when a noun is there.
@@ -151,6 +155,8 @@ class Compiler:
             elif (q := self._node(n, positive=False)) is not None:
                 # A group (…OR…) is one unit: kept or dropped whole.
                 self.out.units.append(Unit(_describe(n), q))
+        # The same word typed many times is one unit (relaxation looks at each unit).
+        self.out.units = list({u.label: u for u in self.out.units}.values())[:MAX_UNITS]
         self.out.negatives = [q for n in top if isinstance(n, Not) and (q := self._node(n.node, positive=False))]
         if self.out.query is not None and len(positives) > 1:
             self.out.query = self._with_nearness(self.out.query, positives)
@@ -201,9 +207,11 @@ class Compiler:
         # A phrase may use n-grams only when it is one unbroken run (マイナンバー),
         # never when particles stand between its words.
         runs = query_char_runs(text) if not phrase or is_single_run(text) else []
+        # A phrase of hundreds of n-grams ("あ" * 1000) walks every position of every gram.
+        runs = [r for r in runs if len(r) <= MAX_GRAM_PHRASE]
         if runs and (q := self._grams(runs, fields, _NGRAM_FIELD)) is not None:
             alternatives.append(_boosted(q, NGRAM_WEIGHT))
-        grams = query_reading_grams(text) if is_kana_word(text) else []
+        grams = query_reading_grams(text) if is_kana_word(text) and len(text) <= MAX_GRAM_PHRASE else []
         if grams and (q := self._grams([grams], fields, _READING_FIELD)) is not None:
             alternatives.append(_boosted(q, READING_WEIGHT))
         if not alternatives:
