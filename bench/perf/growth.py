@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ def measure_point(
     try:
         corpus_mod.write_corpus(corpus_mod.select(sources, size), root / "corpus")
         built = indexing.build_index(root / "corpus", root / "index", jobs)
+        print(f"bench: {size} articles indexed; query load", file=sys.stderr, flush=True)
         queries = load.measure_queries(root / "index", root, connections=clients, seconds=duration)
     finally:
         shutil.rmtree(root / "corpus", ignore_errors=True)

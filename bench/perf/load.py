@@ -159,7 +159,8 @@ def production_server(index: Path, workers: int | None = None, log: Path | None 
         argv += ["--workers", str(workers)]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    # Its own process group (to stop it whole), but our session: it shares our scheduling group.
+    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, process_group=0)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(f"{url}/healthz", timeout=60)
