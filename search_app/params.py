@@ -31,13 +31,13 @@ def parse_search_args(args: Mapping[str, str], default_per_page: int = 10) -> Se
 
 def _int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is None or raw == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
+    # Plain ASCII digits only: int() would also take " 1", "1_0" and "１".
+    if not (raw.isascii() and raw.isdigit()):
         msg = f"{name} は整数で指定してください（{raw[:20]!r} は使えません）"
-        raise BadParameterError(msg) from None
+        raise BadParameterError(msg)
+    value = int(raw)
     if not low <= value <= high:
         msg = f"{name} は {low}〜{high} の範囲で指定してください"
         raise BadParameterError(msg)

@@ -36,7 +36,13 @@ def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, lis
     ranked = [(hit.docnum, hit.score) for hit in results]
     # Raw column values (ordered like the dates): translating an undated document's
     # default to a datetime overflows inside Whoosh.
-    dates = searcher.reader().column_reader("date", translate=False)
+    if not ranked:
+        return collector.count(), ranked
+    try:
+        dates = searcher.reader().column_reader("date", translate=False)
+    except (NotImplementedError, KeyError):
+        # An index without a date column (no dated document yet): no tie-breaking.
+        return collector.count(), ranked
 
     def recency(docnum: int) -> int:
         value = dates[docnum]

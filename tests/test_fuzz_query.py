@@ -113,7 +113,7 @@ def check_api_answer(response) -> None:
         assert isinstance(body["error"], str)
         assert body["error"].strip()
         return
-    assert set(body) == {"query", "terms", "total", "page", "per_page", "hits"}
+    assert set(body) == {"query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits"}
     assert body["total"] >= len(body["hits"])
     assert len(body["hits"]) <= body["per_page"] <= MAX_PER_PAGE
     for hit in body["hits"]:
