@@ -33,8 +33,9 @@ def _int(args: Mapping[str, str], name: str, default: int, low: int, high: int) 
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    # Plain ASCII digits only: int() would also take " 1", "1_0" and "１".
-    if not (raw.isascii() and raw.isdigit()):
+    # Plain ASCII digits only: int() would also take " 1", "1_0" and "１" (and
+    # refuse thousands of digits with a message about Python, not the reader).
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
         msg = f"{name} は整数で指定してください（{raw[:20]!r} は使えません）"
         raise BadParameterError(msg)
     value = int(raw)
