@@ -36,13 +36,11 @@ def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, lis
     ranked = [(hit.docnum, hit.score) for hit in results]
     # Raw column values (ordered like the dates): translating an undated document's
     # default to a datetime overflows inside Whoosh.
-    if not ranked:
+    reader = searcher.reader()
+    if not ranked or not reader.has_column("date"):
+        # No dated document yet (an empty index has no date column): no tie-breaking.
         return collector.count(), ranked
-    try:
-        dates = searcher.reader().column_reader("date", translate=False)
-    except (NotImplementedError, KeyError):
-        # An index without a date column (no dated document yet): no tie-breaking.
-        return collector.count(), ranked
+    dates = reader.column_reader("date", translate=False)
 
     def recency(docnum: int) -> int:
         value = dates[docnum]
