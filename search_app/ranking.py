@@ -208,7 +208,10 @@ class Compiler:
         # never when particles stand between its words.
         runs = query_char_runs(text) if not phrase or is_single_run(text) else []
         # A phrase of hundreds of n-grams ("あ" * 1000) walks every position of every gram.
-        runs = [r for r in runs if len(r) <= MAX_GRAM_PHRASE]
+        # Leaving out only the long run would loosen the alternative (グスタフ for a whole
+        # question), so a text with one is found by its words alone.
+        if any(len(r) > MAX_GRAM_PHRASE for r in runs):
+            runs = []
         if runs and (q := self._grams(runs, fields, _NGRAM_FIELD)) is not None:
             alternatives.append(_boosted(q, NGRAM_WEIGHT))
         grams = query_reading_grams(text) if is_kana_word(text) and len(text) <= MAX_GRAM_PHRASE else []

@@ -161,6 +161,14 @@ def test_relaxation_keeps_words_that_occur_together(client: FlaskClient) -> None
     assert paths(result)[0] == "tax.html"
 
 
+def test_a_long_run_keeps_the_query_strict(client: FlaskClient) -> None:
+    # サーバー is a short run; the rest is one run of more n-grams than a phrase may hold.
+    # Leaving only the long run's n-grams out once made the query mean "サーバー" alone.
+    result = api(client, "サーバー・移行した後で宇宙旅行の計画書と火星探査の報告書と木星観測の記録を月末までに提出する")
+    assert result["relaxed"] is True
+    assert "宇宙" in result["dropped"]
+
+
 def test_nothing_matches_at_all(client: FlaskClient) -> None:
     result = api(client, "宇宙旅行 火星")
     assert result["total"] == 0
