@@ -13,7 +13,7 @@ from whoosh import query as wq
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
 from search_app.facets import Facets, count_facets, facet_table
-from search_app.filters import Filters, effective_sort
+from search_app.filters import SORTS, Filters, effective_sort
 from search_app.index import IndexHandle
 from search_app.query import parse_query
 from search_app.ranking import Compiler
@@ -108,13 +108,25 @@ class SearchService:
         if not 1 <= page <= MAX_PAGE:
             msg = f"page は 1〜{MAX_PAGE} で指定してください"
             raise ValueError(msg)
+        if sort is not None and sort not in SORTS:
+            msg = f"sort は {' / '.join(SORTS)} のいずれかで指定してください"
+            raise ValueError(msg)
         filters = filters or Filters()
         node = parse_query(query)
         with self.handle.searcher() as searcher:
             synonyms = self.synonyms.current(time.monotonic())
             compiled = Compiler(searcher.schema["body"].analyzer, synonyms).compile(node)
             order = effective_sort(sort, compiled.query is not None)
-            base = SearchPage(query, tuple(compiled.terms), 0, page, per_page, sort=order, filters=filters)
+            base = SearchPage(
+                query,
+                tuple(compiled.terms),
+                0,
+                page,
+                per_page,
+                sort=order,
+                filters=filters,
+                facets=Facets() if facets else None,
+            )
             if compiled.query is None and not filters.active:
                 return base
             allow = filters.query()
