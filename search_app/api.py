@@ -41,6 +41,9 @@ def page_json(page: SearchPage) -> dict[str, Any]:
         "relaxed": page.relaxed,
         "dropped": list(page.dropped),
         "hits": [hit_json(h) for h in page.hits],
+        "sort": page.sort,
+        "filters": page.filters.as_json(),
+        **({"facets": page.facets.as_json()} if page.facets is not None else {}),
     }
 
 
@@ -51,10 +54,12 @@ def error_json(message: str, status: int) -> tuple[Response, int]:
 
 @bp.get("/api/search")
 def search() -> Any:
-    """Search as JSON: GET /api/search?q=…&page=…&per_page=…."""
+    """Search as JSON: GET /api/search?q=…&page=…&per_page=…&sort=…&category=…&tag=…&year=…&date_from=…&date_to=…."""
     try:
         args = parse_search_args(request.args, current_app.config["PER_PAGE"])
-        page = get_service().search(args.query, args.page, args.per_page)
+        page = get_service().search(
+            args.query, args.page, args.per_page, filters=args.filters, sort=args.sort, facets=args.facets
+        )
     except (BadParameterError, QuerySyntaxError, ValueError) as exc:
         return error_json(str(exc), 400)
     except IndexUnavailableError as exc:

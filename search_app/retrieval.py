@@ -9,6 +9,7 @@ from whoosh import collectors
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search_app.filters import RecordingFilterCollector, by_date
 from search_app.ranking import CompiledQuery, Highlights
 from search_app.snippets import Match
 
@@ -25,12 +26,31 @@ _MISSING_DATE = 2**63
 _SPAN_TARGET = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
 
 
-def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, list[tuple[int, float]]]:
-    """Total matches and the top `limit` (docnum, score), newest first among equal scores."""
-    # No block-quality skipping and no matcher replacement: with Whoosh's
-    # defaults the total drops documents below the running top-N score (it then
-    # depends on the page size) or needs a second pass.
-    collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+def run_query(
+    searcher: Searcher,
+    query: wq.Query,
+    limit: int,
+    *,
+    allow: wq.Query | None = None,
+    sort: str = "relevance",
+    seen: set[int] | None = None,
+) -> tuple[int, list[tuple[int, float]]]:
+    """Total matches and the top `limit` (docnum, score), newest first among equal scores.
+
+    `allow` is a filter (it never changes scores); `sort` is relevance, newest or
+    oldest (undated last); `seen`, when given, receives every match before filtering.
+    """
+    if sort == "relevance":
+        # No block-quality skipping and no matcher replacement: with Whoosh's
+        # defaults the total drops documents below the running top-N score (it then
+        # depends on the page size) or needs a second pass.
+        collector: collectors.Collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+    else:
+        # Every match, with its score: Whoosh's own reverse date sort would put the
+        # undated documents (the column's largest value) first.
+        collector = collectors.UnlimitedCollector()
+    if allow is not None or seen is not None:
+        collector = RecordingFilterCollector(collector, allow, seen)
     searcher.search_with_collector(query, collector)
     results = collector.results()
     ranked = [(hit.docnum, hit.score) for hit in results]
@@ -39,8 +59,10 @@ def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, lis
     reader = searcher.reader()
     if not ranked or not reader.has_column("date"):
         # No dated document yet (an empty index has no date column): no tie-breaking.
-        return collector.count(), ranked
+        return collector.count(), ranked[:limit]
     dates = reader.column_reader("date", translate=False)
+    if sort != "relevance":
+        return collector.count(), by_date(ranked, dates, newest=sort == "newest")[:limit]
 
     def recency(docnum: int) -> int:
         value = dates[docnum]
@@ -51,16 +73,21 @@ def run_query(searcher: Searcher, query: wq.Query, limit: int) -> tuple[int, lis
     return collector.count(), ranked
 
 
-def relax(searcher: Searcher, compiled: CompiledQuery) -> tuple[wq.Query | None, tuple[str, ...]]:
+def relax(
+    searcher: Searcher, compiled: CompiledQuery, allowed: set[int] | None = None
+) -> tuple[wq.Query | None, tuple[str, ...]]:
     """A looser query when no document has every word, and the words the best results lack.
 
     Units (words) that match nothing are dropped first; then, while the rest never
     occur together, the unit whose removal leaves the most documents goes (the
     commonest on a tie). Documents with every kept unit score higher; documents
     with only some of the units still match, so nothing that matches is lost.
+    With `allowed` (the documents the filters leave), only those count.
     """
     units = compiled.units
     docsets = [set(searcher.docs_for_query(u.query)) for u in units]
+    if allowed is not None:
+        docsets = [docs & allowed for docs in docsets]
     alive = [i for i, docs in enumerate(docsets) if docs]
     if not alive:
         return None, tuple(u.label for u in units)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
+from whoosh import query as wq
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
+from search_app.facets import Facets, count_facets, facet_table
+from search_app.filters import SORTS, Filters, effective_sort
 from search_app.index import IndexHandle
 from search_app.query import parse_query
 from search_app.ranking import Compiler
@@ -49,6 +52,10 @@ class SearchPage:
     # Set when nothing had every word: the words the results may lack.
     relaxed: bool = False
     dropped: tuple[str, ...] = ()
+    # The order used, the filters applied and (when asked for) the facet counts.
+    sort: str = "relevance"
+    filters: Filters = field(default_factory=Filters)
+    facets: Facets | None = None
 
     @property
     def pages(self) -> int:
@@ -82,32 +89,67 @@ class SearchService:
         with self.handle.searcher() as s:
             return s.doc_count()
 
-    def search(self, query: str, page: int = 1, per_page: int = 10) -> SearchPage:
-        """Run a query; raise QuerySyntaxError or ValueError for input the reader must fix."""
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        per_page: int = 10,
+        filters: Filters | None = None,
+        sort: str | None = None,
+        facets: bool = False,
+    ) -> SearchPage:
+        """Run a query; raise QuerySyntaxError or ValueError for input the reader must fix.
+
+        With filters and no query words, the filtered articles are listed (newest first unless `sort`).
+        """
         if not 1 <= per_page <= MAX_PER_PAGE:
             msg = f"per_page は 1〜{MAX_PER_PAGE} で指定してください"
             raise ValueError(msg)
         if not 1 <= page <= MAX_PAGE:
             msg = f"page は 1〜{MAX_PAGE} で指定してください"
             raise ValueError(msg)
+        if sort is not None and sort not in SORTS:
+            msg = f"sort は {' / '.join(SORTS)} のいずれかで指定してください"
+            raise ValueError(msg)
+        filters = filters or Filters()
         node = parse_query(query)
         with self.handle.searcher() as searcher:
             synonyms = self.synonyms.current(time.monotonic())
             compiled = Compiler(searcher.schema["body"].analyzer, synonyms).compile(node)
-            if compiled.query is None:
-                return SearchPage(query, tuple(compiled.terms), 0, page, per_page)
+            order = effective_sort(sort, compiled.query is not None)
+            base = SearchPage(
+                query,
+                tuple(compiled.terms),
+                0,
+                page,
+                per_page,
+                sort=order,
+                filters=filters,
+                facets=Facets() if facets else None,
+            )
+            if compiled.query is None and not filters.active:
+                return base
+            allow = filters.query()
+            seen: set[int] | None = set() if facets else None
             limit = page * per_page
-            total, ranked = run_query(searcher, with_gram_evidence(compiled.query, compiled.grams), limit)
+            if compiled.query is None:
+                matcher: wq.Query = wq.Every()
+            else:
+                matcher = with_gram_evidence(compiled.query, compiled.grams)
+            total, ranked = run_query(searcher, matcher, limit, allow=allow, sort=order, seen=seen)
             relaxed, dropped = False, ()
-            if total == 0 and len(compiled.units) > 1:
+            if total == 0 and compiled.query is not None and len(compiled.units) > 1:
                 relaxed = True
-                relaxed_query, dropped = relax(searcher, compiled)
+                allowed = None if allow is None else set(searcher.docs_for_query(allow))
+                relaxed_query, dropped = relax(searcher, compiled, allowed)
                 if relaxed_query is not None:
-                    total, ranked = run_query(searcher, relaxed_query, limit)
+                    seen = set() if facets else None
+                    total, ranked = run_query(searcher, relaxed_query, limit, allow=allow, sort=order, seen=seen)
             top = ranked[(page - 1) * per_page : limit]
             spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
             hits = tuple(_to_hit(searcher.stored_fields(d), score, spans.get(d, {})) for d, score in top)
-        return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits, relaxed, dropped)
+            counted = count_facets(facet_table(searcher), seen, filters) if seen is not None else None
+        return replace(base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted)
 
     def article(self, path: str) -> ArticleView | None:
         """The article stored under `path`, or None if the index has no such document."""

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request
 
 from indexer.store import IndexUnavailableError
+from search_app.links import active_filters, feed_url, url_maker
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
 from search_app.services import get_service
@@ -25,11 +26,16 @@ def render_error(message: str, status: int, query: str = "") -> tuple[str, int]:
 @bp.get("/")
 @bp.get("/search")
 def search() -> Any:
-    """The search page: the box, and results when there is a query."""
+    """The search page: the box, and results when there is a query or a filter."""
     query = request.args.get("q", "")
+    default_per_page = current_app.config["PER_PAGE"]
     try:
-        args = parse_search_args(request.args, current_app.config["PER_PAGE"])
-        results = get_service().search(args.query, args.page, args.per_page) if args.query.strip() else None
+        args = parse_search_args(request.args, default_per_page)
+        results = None
+        if args.query.strip() or args.filters.active:
+            results = get_service().search(
+                args.query, args.page, args.per_page, filters=args.filters, sort=args.sort, facets=True
+            )
     except (BadParameterError, QuerySyntaxError, ValueError) as exc:
         return render_error(str(exc), 400, query)
     except IndexUnavailableError:
@@ -39,7 +45,17 @@ def search() -> Any:
         low = max(1, results.page - _PAGE_WINDOW)
         high = min(results.pages, results.page + _PAGE_WINDOW)
         pages = list(range(low, high + 1))
-    return render_template("search.html", query=query, results=results, pages=pages)
+    return render_template(
+        "search.html",
+        query=query,
+        results=results,
+        pages=pages,
+        url_with=url_maker(args, default_per_page),
+        chips=active_filters(args.filters),
+        feed_url=feed_url(args) if results is not None else None,
+        # A new query from the box keeps the order the reader chose but not the filters.
+        keep_sort=args.sort,
+    )
 
 
 @bp.get("/articles/<path:path>")

@@ -25,7 +25,19 @@ def paths(result: dict) -> list[str]:
 
 def test_response_shape(client: FlaskClient) -> None:
     result = search(client, "経費精算")
-    assert set(result) == {"query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits"}
+    assert set(result) == {
+        "query",
+        "terms",
+        "total",
+        "page",
+        "per_page",
+        "relaxed",
+        "dropped",
+        "hits",
+        "sort",
+        "filters",
+        "facets",
+    }
     assert (result["relaxed"], result["dropped"]) == (False, [])
     assert result["query"] == "経費精算"
     assert result["terms"] == ["経費", "精算"]

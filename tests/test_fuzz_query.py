@@ -27,7 +27,7 @@ ALLOWED_FIELDS = set(FIELD_PREFIXES.values())
 TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "link", "body", "a", "header", "p", "form", "label", "input", "button",
     "main", "section", "h1", "h2", "span", "strong", "ol", "li", "time", "nav", "ul", "footer", "code", "mark",
-    "article", "div",
+    "article", "div", "aside", "details", "summary", "fieldset", "legend",
 }  # fmt: skip
 
 
@@ -113,7 +113,9 @@ def check_api_answer(response) -> None:
         assert isinstance(body["error"], str)
         assert body["error"].strip()
         return
-    assert set(body) == {"query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits"}
+    assert set(body) == {
+        "query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits", "sort", "filters", "facets"
+    }  # fmt: skip
     assert body["total"] >= len(body["hits"])
     assert len(body["hits"]) <= body["per_page"] <= MAX_PER_PAGE
     for hit in body["hits"]:
