@@ -90,6 +90,12 @@ def query_char_runs(text: str) -> list[list[str]]:
     return runs
 
 
+def query_text_grams(text: str) -> list[str]:
+    """The n-grams of a query as text_ng holds them (bigrams and single kanji), each once."""
+    _norm, normalized = _ngram_text(text)
+    return list(dict.fromkeys(g for m in _RUN.finditer(normalized) for _, g in char_grams(m.group())))
+
+
 def is_single_run(text: str) -> bool:
     """True if the whole text is one run of content characters (no particles or spaces in it)."""
     _norm, normalized = _ngram_text(text)

@@ -8,13 +8,15 @@ from typing import Any
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analysis import analyze, analyze_with_readings, japanese_analyzer
+from indexer.analysis import AnalyzedText, analyze, analyze_with_readings, japanese_analyzer
 from indexer.extract import Article
 from indexer.ngrams import char_ngram_analyzer, reading_analyzer, reading_text
 
 # Fields a plain query word searches, with their weights in the ranking.
 SEARCH_FIELDS = ("title", "body", "tags")
 FIELD_BOOSTS = {"title": 3.0, "tags": 1.5, "body": 1.0}
+# How many times the title's n-grams count in text_ng (the title's weight there).
+TITLE_REPEAT = 3
 
 
 def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
@@ -35,6 +37,9 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
         # Character n-grams: parts of compounds and words Janome splits differently.
         title_ng=TEXT(analyzer=ngram, chars=True, field_boost=FIELD_BOOSTS["title"]),
         body_ng=TEXT(analyzer=ngram, chars=True, field_boost=FIELD_BOOSTS["body"]),
+        # Title and body n-grams in one field, counts only: one BM25 over the whole
+        # article (the title's grams counted TITLE_REPEAT times), for ranking.
+        text_ng=TEXT(analyzer=ngram, phrase=False),
         # Reading n-grams: kana input finds the kanji words (けいひ → 経費).
         title_rd=TEXT(analyzer=reading, chars=True, field_boost=FIELD_BOOSTS["title"]),
         body_rd=TEXT(analyzer=reading, chars=True, field_boost=FIELD_BOOSTS["body"]),
@@ -53,6 +58,7 @@ def to_document(article: Article, digest: str, schema: Schema) -> dict[str, Any]
     ngram = schema["body_ng"].analyzer
     tags_text = TAG_SEPARATOR.join(article.tags)
     title, title_readings = analyze_with_readings(morph, article.title)
+    title_ng, body_ng = analyze(ngram, article.title), analyze(ngram, article.body)
     body, body_readings = analyze_with_readings(morph, article.body)
     doc: dict[str, Any] = {
         "path": article.path,
@@ -65,8 +71,10 @@ def to_document(article: Article, digest: str, schema: Schema) -> dict[str, Any]
         "_stored_body": article.body,
         "tags": analyze(morph, tags_text),
         "_stored_tags": tags_text,
-        "title_ng": analyze(ngram, article.title),
-        "body_ng": analyze(ngram, article.body),
+        "title_ng": title_ng,
+        "body_ng": body_ng,
+        # Not stored and never highlighted: only the tokens matter, not the text.
+        "text_ng": AnalyzedText("", title_ng.tokens * TITLE_REPEAT + body_ng.tokens),
         "title_rd": reading_text(article.title, title_readings),
         "body_rd": reading_text(article.body, body_readings),
         "category": article.category,

@@ -27,6 +27,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "tags": list(hit.tags),
         "score": hit.score,
         "snippet": str(hit.snippet),
+        "partial": hit.partial,
     }
 
 

@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
 from indexer.analysis import query_term_strengths, query_terms
-from indexer.ngrams import is_kana_word, is_single_run, query_char_runs, query_reading_grams
+from indexer.ngrams import is_kana_word, is_single_run, query_char_runs, query_reading_grams, query_text_grams
 from indexer.schema import SEARCH_FIELDS
 from indexer.vocabulary import Synonyms
 from search_app.query import And, Node, Not, Or, QuerySyntaxError, Words
@@ -31,6 +31,8 @@ MAX_PROXIMITY_TERMS = 16
 MAX_UNITS = 64
 # Longer unbroken runs get no n-gram phrase (the words still match).
 MAX_GRAM_PHRASE = 32
+# A stretch of text with this many content words reads as a sentence, not a compound.
+SENTENCE_WORDS = 3
 # At most this many distinct n-grams of the query go into relaxed ranking.
 MAX_GRAMS = 64
 # Verbs, adverbs and adjectives of a multi-word query are optional when a noun is there.
@@ -66,6 +68,13 @@ class CompiledQuery:
     negatives: list[wq.Query] = field(default_factory=list)
     # Every character n-gram of the positive words: loose evidence for relaxed ranking.
     grams: list[str] = field(default_factory=list)
+    # The n-grams and single kanji of the unfielded positive words: the n-gram ranking (text_ng).
+    text_grams: list[str] = field(default_factory=list)
+    # The strict query with words alone (no n-grams or readings): what it matches ranks first.
+    word_query: wq.Query | None = None
+    # One stretch of text with no operators (a question, a headline): ranked by how much
+    # of it an article shares. Words typed apart are keywords, and all of them count.
+    sentence: bool = False
     terms: list[str] = field(default_factory=list)
     highlights: Highlights = field(default_factory=Highlights)
 
@@ -120,6 +129,7 @@ class Compiler:
         self.synonyms = synonyms or Synonyms({})
         self.out = CompiledQuery(None)
         self._cache: dict[tuple[str, bool | None], list] = {}
+        self._words_only = False
 
     def _terms(self, text: str, *, keep: bool = False) -> list[str]:
         """The query terms of a text, analyzed once per compile (Janome is the cost here)."""
@@ -144,6 +154,13 @@ class Compiler:
             msg = "除外語（-）だけでは検索できません。探したい語も入れてください"
             raise QuerySyntaxError(msg)
         self.out.query = self._node(node, positive=True)
+        # Documents with the reader's words rank before those only n-grams found
+        # (京都 before 東京都): the same query without n-grams and readings tells them apart.
+        self._words_only = True
+        try:
+            self.out.word_query = self._node(node, positive=False)
+        finally:
+            self._words_only = False
         for n in positives:
             if isinstance(n, Words):
                 seen = {u.label for u in self.out.units}
@@ -152,15 +169,30 @@ class Compiler:
                     grams = (g for run in query_char_runs(n.text) for g in run)
                     merged = dict.fromkeys((*self.out.grams, *grams))
                     self.out.grams = list(merged)[:MAX_GRAMS]
+                if not n.fields:
+                    merged = dict.fromkeys((*self.out.text_grams, *query_text_grams(n.text)))
+                    self.out.text_grams = list(merged)[:MAX_GRAMS]
             elif (q := self._node(n, positive=False)) is not None:
                 # A group (…OR…) is one unit: kept or dropped whole.
                 self.out.units.append(Unit(_describe(n), q))
         # The same word typed many times is one unit (relaxation looks at each unit).
         self.out.units = list({u.label: u for u in self.out.units}.values())[:MAX_UNITS]
+        self.out.sentence = (
+            len(top) == 1
+            and isinstance(node, Words)
+            and not node.phrase
+            and not node.fields
+            and self._is_sentence(node.text)
+        )
         self.out.negatives = [q for n in top if isinstance(n, Not) and (q := self._node(n.node, positive=False))]
         if self.out.query is not None and len(positives) > 1:
             self.out.query = self._with_nearness(self.out.query, positives)
         return self.out
+
+    def _is_sentence(self, text: str) -> bool:
+        """Particles or endings between the words, or three words or more: not one compound (休暇届)."""
+        words = self._terms(text)
+        return len(words) >= SENTENCE_WORDS or len(self._terms(text, keep=True)) > len(words)
 
     def _node(self, node: Node, *, positive: bool) -> wq.Query | None:
         if isinstance(node, Words):
@@ -190,7 +222,7 @@ class Compiler:
             # A synonym is a whole expression: its words must stand together.
             if (q := self._text_query(synonym, fields, phrase=True, positive=False)) is not None:
                 alternatives.append(_boosted(q, SYNONYM_WEIGHT))
-                if positive:
+                if positive and not self._words_only:
                     self._remember_synonym(synonym, fields)
         return _any(alternatives)
 
@@ -204,6 +236,8 @@ class Compiler:
         alternatives: list[wq.Query] = []
         if words:
             alternatives.append(self._morph(text, words, full, fields, phrase=phrase))
+        if self._words_only:
+            return alternatives[0] if alternatives else None
         # A phrase may use n-grams only when it is one unbroken run (マイナンバー),
         # never when particles stand between its words.
         runs = query_char_runs(text) if not phrase or is_single_run(text) else []

@@ -17,8 +17,6 @@ from search_app.snippets import Match
 KEPT_BOOST = 1.0
 # Weight of the query's character n-grams in relaxed ranking.
 GRAM_WEIGHT = 0.3
-# Weight of the query's character n-grams when ranking strict (AND) matches.
-STRICT_GRAM_WEIGHT = 0.0
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
 _MISSING_DATE = 2**63
@@ -60,17 +58,30 @@ def run_query(
     if not ranked or not reader.has_column("date"):
         # No dated document yet (an empty index has no date column): no tie-breaking.
         return collector.count(), ranked[:limit]
-    dates = reader.column_reader("date", translate=False)
     if sort != "relevance":
+        dates = reader.column_reader("date", translate=False)
         return collector.count(), by_date(ranked, dates, newest=sort == "newest")[:limit]
+    return collector.count(), by_score(searcher, ranked)
+
+
+def by_score(searcher: Searcher, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Best score first; the newer document first among equal scores."""
+    reader = searcher.reader()
+    if not reader.has_column("date"):
+        return sorted(ranked, key=lambda item: -round(item[1], 9))
+    dates = reader.column_reader("date", translate=False)
 
     def recency(docnum: int) -> int:
         value = dates[docnum]
         # An undated document reads back as the column's "missing" value, 2**64 - 1.
         return value if isinstance(value, int) and value < _MISSING_DATE else 0
 
-    ranked.sort(key=lambda item: (-round(item[1], 9), -recency(item[0])))
-    return collector.count(), ranked
+    return sorted(ranked, key=lambda item: (-round(item[1], 9), -recency(item[0])))
+
+
+def text_bag(grams: list[str]) -> wq.Query | None:
+    """Any of the query's n-grams in text_ng (title and body as one text): the n-gram ranking."""
+    return wq.Or([wq.Term("text_ng", g) for g in grams]) if grams else None
 
 
 def relax(
@@ -99,28 +110,16 @@ def relax(
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
     some = wq.Or([units[i].query for i in alive])
     query: wq.Query = some
-    if GRAM_WEIGHT and compiled.grams:
+    if GRAM_WEIGHT and (bag := text_bag(compiled.text_grams)) is not None:
         # Character n-grams of the whole query add evidence for words Janome cut
-        # differently in the query and in the text.
-        query = wq.Or([some, _boost(gram_bag(compiled.grams), GRAM_WEIGHT)])
+        # differently in the query and in the text (and every n-gram match is a match).
+        query = wq.Or([some, _boost(bag, GRAM_WEIGHT)])
     if KEPT_BOOST and len(kept) > 1:
         # Documents with every kept unit get their score again, times KEPT_BOOST.
         query = wq.AndMaybe(query, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))
     if compiled.negatives:
         query = wq.And([query, *(wq.Not(n) for n in compiled.negatives)])
     return query, dropped
-
-
-def gram_bag(grams: list[str]) -> wq.Query:
-    """Any of the query's character n-grams, in the title or the body."""
-    return wq.Or([wq.Term(f, g) for g in grams for f in ("title_ng", "body_ng")])
-
-
-def with_gram_evidence(query: wq.Query, grams: list[str]) -> wq.Query:
-    """The same matches, ranked also by the query's n-grams (a strict query keeps its results)."""
-    if not STRICT_GRAM_WEIGHT or not grams:
-        return query
-    return wq.AndMaybe(query, _boost(gram_bag(grams), STRICT_GRAM_WEIGHT))
 
 
 def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:

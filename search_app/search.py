@@ -8,16 +8,16 @@ import time
 from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
-from whoosh import query as wq
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
 from search_app.facets import Facets, count_facets, facet_table
 from search_app.filters import SORTS, Filters, effective_sort
+from search_app.fusion import rank
 from search_app.index import IndexHandle
 from search_app.query import parse_query
 from search_app.ranking import Compiler
-from search_app.retrieval import match_spans, relax, run_query, with_gram_evidence
+from search_app.retrieval import match_spans
 from search_app.snippets import Match, highlight, make_snippet
 
 MAX_PER_PAGE = 100
@@ -37,6 +37,8 @@ class Hit:
     tags: tuple[str, ...]
     score: float
     snippet: Markup
+    # True for a match that lacks some of the words (after a short list of full matches).
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,22 +134,16 @@ class SearchService:
             allow = filters.query()
             seen: set[int] | None = set() if facets else None
             limit = page * per_page
-            if compiled.query is None:
-                matcher: wq.Query = wq.Every()
-            else:
-                matcher = with_gram_evidence(compiled.query, compiled.grams)
-            total, ranked = run_query(searcher, matcher, limit, allow=allow, sort=order, seen=seen)
-            relaxed, dropped = False, ()
-            if total == 0 and compiled.query is not None and len(compiled.units) > 1:
-                relaxed = True
-                allowed = None if allow is None else set(searcher.docs_for_query(allow))
-                relaxed_query, dropped = relax(searcher, compiled, allowed)
-                if relaxed_query is not None:
-                    seen = set() if facets else None
-                    total, ranked = run_query(searcher, relaxed_query, limit, allow=allow, sort=order, seen=seen)
+            found = rank(searcher, compiled, limit, allow=allow, sort=order, seen=seen)
+            total, ranked, relaxed, dropped = found.total, found.ranked, found.relaxed, found.dropped
             top = ranked[(page - 1) * per_page : limit]
             spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
-            hits = tuple(_to_hit(searcher.stored_fields(d), score, spans.get(d, {})) for d, score in top)
+            first = (page - 1) * per_page
+            partial_from = found.partial_from if found.partial_from is not None else total
+            hits = tuple(
+                _to_hit(searcher.stored_fields(d), score, spans.get(d, {}), partial=first + i >= partial_from)
+                for i, (d, score) in enumerate(top)
+            )
             counted = count_facets(facet_table(searcher), seen, filters) if seen is not None else None
         return replace(base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted)
 
@@ -170,7 +166,7 @@ class SearchService:
         )
 
 
-def _to_hit(fields: dict, score: float, spans: dict[str, list[Match]]) -> Hit:
+def _to_hit(fields: dict, score: float, spans: dict[str, list[Match]], *, partial: bool = False) -> Hit:
     title = fields.get("title", "")
     body = fields.get("body", "")
     return Hit(
@@ -183,6 +179,7 @@ def _to_hit(fields: dict, score: float, spans: dict[str, list[Match]]) -> Hit:
         tags=_tags(fields.get("tags", "")),
         score=round(float(score), 4),
         snippet=make_snippet(body, spans.get("body", ())),
+        partial=partial,
     )
 
 

@@ -43,7 +43,7 @@ def test_response_shape(client: FlaskClient) -> None:
     assert result["terms"] == ["経費", "精算"]
     assert (result["page"], result["per_page"]) == (1, 10)
     hit = result["hits"][0]
-    assert set(hit) == {"path", "title", "url", "date", "category", "tags", "score", "snippet"}
+    assert set(hit) == {"path", "title", "url", "date", "category", "tags", "score", "snippet", "partial"}
     assert hit["path"] == "2021/keihi.html"
     assert hit["date"] == "2021-06-14"
     assert hit["tags"] == ["経費精算", "領収書"]

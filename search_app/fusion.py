@@ -1,0 +1,166 @@
+"""Ranking by words and by n-grams together; strict matches first, partial ones after a short list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from search_app.ranking import CompiledQuery
+from search_app.retrieval import by_score, relax, run_query, text_bag
+
+# The n-gram ranking's weight beside the word ranking, each scaled to its best
+# candidate's score (one setting for JSQuAD and livedoor headlines, make eval).
+FUSION_WEIGHT = 3.0
+# Candidates each ranking brings to the fusion (more when the page asks for more).
+FUSION_DEPTH = 100
+# Fewer strict matches than this for a sentence query and the best partial matches follow them.
+FILL_BELOW = 10
+# At most this many partial matches follow (a fixed number, so totals never depend on the page).
+FILL_LIMIT = 100
+
+
+@dataclass
+class Ranked:
+    """The ranked matches of a query, and how far it had to be loosened."""
+
+    total: int
+    ranked: list[tuple[int, float]]
+    relaxed: bool = False
+    dropped: tuple[str, ...] = ()
+    # Where the matches that lack some of the words begin (None: there are none).
+    partial_from: int | None = None
+
+
+def rank(
+    searcher: Searcher,
+    compiled: CompiledQuery,
+    limit: int,
+    *,
+    allow: wq.Query | None = None,
+    sort: str = "relevance",
+    seen: set[int] | None = None,
+) -> Ranked:
+    """The top `limit` matches of a compiled query (all filtered articles when it has no words)."""
+    if compiled.query is None:
+        total, ranked = run_query(searcher, wq.Every(), limit, allow=allow, sort=sort, seen=seen)
+        return Ranked(total, ranked)
+    bag = text_bag(compiled.text_grams) if sort == "relevance" else None
+    depth = max(limit, FUSION_DEPTH) if bag is not None else limit
+    total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=seen)
+    loosen = len(compiled.units) > 1
+    if total == 0 and loosen:
+        return _relaxed(searcher, compiled, bag, (limit, depth), allow, sort, seen)
+    if bag is None or not ranked:
+        return Ranked(total, ranked[:limit])
+    ranked = fuse(searcher, ranked, compiled.query, [], bag, first=_word_matches(searcher, compiled, ranked))
+    if total >= FILL_BELOW or not loosen or not compiled.sentence:
+        return Ranked(total, ranked[:limit])
+    strict = {d for d, _ in ranked}
+    grams = run_query(searcher, _without_negatives(bag, compiled), FILL_LIMIT + len(strict), allow=allow)[1]
+    # A partial match has at least one of the words; n-grams alone (した) are not enough.
+    some = scores_for(searcher, wq.Or([u.query for u in compiled.units]), [d for d, _ in grams if d not in strict])
+    fill = [(d, score) for d, score in grams if d in some][:FILL_LIMIT]
+    if not fill:
+        return Ranked(total, ranked[:limit])
+    # On the fused scale: n-gram scores over the best of them, times their weight.
+    best = fill[0][1] or 1.0
+    fill = [(d, FUSION_WEIGHT * score / best) for d, score in fill]
+    # Partial matches follow every strict one, in the n-gram ranking's order.
+    return Ranked(total + len(fill), (ranked + fill)[:limit], partial_from=len(ranked))
+
+
+def _relaxed(
+    searcher: Searcher,
+    compiled: CompiledQuery,
+    bag: wq.Query | None,
+    sizes: tuple[int, int],
+    allow: wq.Query | None,
+    sort: str,
+    seen: set[int] | None,
+) -> Ranked:
+    limit, depth = sizes
+    allowed = None if allow is None else set(searcher.docs_for_query(allow))
+    query, dropped = relax(searcher, compiled, allowed)
+    if query is None:
+        return Ranked(0, [], relaxed=True, dropped=dropped)
+    if seen is not None:
+        seen.clear()
+    total, ranked = run_query(searcher, query, depth, allow=allow, sort=sort, seen=seen)
+    if bag is not None and ranked:
+        # Relaxed, the n-gram ranking brings candidates of its own.
+        grams = run_query(searcher, _without_negatives(bag, compiled), depth, allow=allow)[1]
+        kept = [u.query for u in compiled.units if u.label not in dropped]
+        # Keywords: the articles with every kept word first. A sentence is ranked as a whole.
+        first = None
+        if not compiled.sentence and len(kept) > 1:
+            first = set(scores_for(searcher, wq.And(kept), [d for d, _ in ranked + grams]))
+        ranked = fuse(searcher, ranked, query, grams, bag, first=first)
+    return Ranked(total, ranked[:limit], relaxed=True, dropped=dropped)
+
+
+def _without_negatives(bag: wq.Query, compiled: CompiledQuery) -> wq.Query:
+    return wq.AndNot(bag, wq.Or(compiled.negatives)) if compiled.negatives else bag
+
+
+def _word_matches(searcher: Searcher, compiled: CompiledQuery, ranked: list[tuple[int, float]]) -> set[int] | None:
+    """The candidates that have the reader's words as words (None: no n-gram could have matched)."""
+    if compiled.word_query is None or compiled.word_query == compiled.query:
+        return None
+    return set(scores_for(searcher, compiled.word_query, [d for d, _ in ranked]))
+
+
+def scores_for(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, float]:
+    """The query's score for each of the given documents that it matches, skipping the rest."""
+    scores: dict[int, float] = {}
+    wanted = sorted(set(docnums))
+    context = searcher.context(top_query=query)
+    for sub, offset in searcher.leaf_searchers():
+        local = [d - offset for d in wanted if offset <= d < offset + sub.doc_count_all()]
+        if not local:
+            continue
+        matcher = query.matcher(sub, context)
+        for docnum in local:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                scores[docnum + offset] = matcher.score()
+    return scores
+
+
+def fuse(
+    searcher: Searcher,
+    words: list[tuple[int, float]],
+    words_query: wq.Query,
+    grams: list[tuple[int, float]],
+    grams_query: wq.Query,
+    *,
+    first: set[int] | None = None,
+) -> list[tuple[int, float]]:
+    """One ranking from the word ranking and the n-gram ranking of the same candidates.
+
+    Each candidate gets both scores (looked up for the candidates one ranking
+    missed), each divided by its best, and their weighted sum. The n-grams count
+    every shared stretch of text, so a compound cut differently or a question's
+    wording still lifts the right article. Candidates in `first` rank before the rest.
+    """
+    word_scores, gram_scores = dict(words), dict(grams)
+    candidates = list(dict.fromkeys([d for d, _ in words] + [d for d, _ in grams]))
+    word_scores |= scores_for(searcher, words_query, [d for d in candidates if d not in word_scores])
+    gram_scores |= scores_for(searcher, grams_query, [d for d in candidates if d not in gram_scores])
+    best_words = max(word_scores.values(), default=0.0) or 1.0
+    best_grams = max(gram_scores.values(), default=0.0) or 1.0
+    fused = by_score(
+        searcher,
+        [
+            (d, word_scores.get(d, 0.0) / best_words + FUSION_WEIGHT * gram_scores.get(d, 0.0) / best_grams)
+            for d in candidates
+        ],
+    )
+    if first is None:
+        return fused
+    return [item for item in fused if item[0] in first] + [item for item in fused if item[0] not in first]
