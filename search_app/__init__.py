@@ -44,12 +44,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["INDEX_DIR"] = os.fspath(app.config["INDEX_DIR"])
 
-    from search_app import api, commands, openapi, services, views
+    from search_app import api, commands, openapi, opensearch, services, views
 
     services.init_app(app)
     commands.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(opensearch.bp)
     app.after_request(add_security_headers)
     return app

@@ -8,14 +8,18 @@ import time
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
+from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
+from search_app.didyoumean import suggest_query
 from search_app.index import IndexHandle
-from search_app.query import parse_query
-from search_app.ranking import Compiler
+from search_app.query import QuerySyntaxError, parse_query
+from search_app.ranking import CompiledQuery, Compiler
+from search_app.related import RelatedArticle, paragraphs, related_articles
 from search_app.retrieval import match_spans, relax, run_query, with_gram_evidence
 from search_app.snippets import Match, highlight, make_snippet
+from search_app.suggest import MAX_PREFIX_CHARS, Suggestion, VocabularyCache
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -49,6 +53,8 @@ class SearchPage:
     # Set when nothing had every word: the words the results may lack.
     relaxed: bool = False
     dropped: tuple[str, ...] = ()
+    # もしかして: a query that finds more, when this one found few.
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -67,7 +73,9 @@ class ArticleView:
     category: str
     tags: tuple[str, ...]
     description: str
-    paragraphs: tuple[str, ...] = field(default=())
+    # Escaped lines of the text, the reader's query marked in them.
+    paragraphs: tuple[Markup, ...] = field(default=())
+    related: tuple[RelatedArticle, ...] = field(default=())
 
 
 class SearchService:
@@ -76,6 +84,7 @@ class SearchService:
     def __init__(self, handle: IndexHandle, synonyms: SynonymTable | None = None) -> None:
         self.handle = handle
         self.synonyms = synonyms or SynonymTable()
+        self.vocabulary = VocabularyCache()
 
     def document_count(self) -> int:
         """Documents in the live index."""
@@ -107,15 +116,46 @@ class SearchService:
             top = ranked[(page - 1) * per_page : limit]
             spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
             hits = tuple(_to_hit(searcher.stored_fields(d), score, spans.get(d, {})) for d, score in top)
-        return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits, relaxed, dropped)
+            suggestion = suggest_query(
+                query, total, relaxed, self.vocabulary.get(searcher), lambda q: self._count(searcher, q)
+            )
+        return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits, relaxed, dropped, suggestion)
 
-    def article(self, path: str) -> ArticleView | None:
-        """The article stored under `path`, or None if the index has no such document."""
-        with self.handle.searcher() as s:
-            fields = s.document(path=path)
-        if fields is None:
+    def _count(self, searcher: Searcher, query: str) -> int:
+        """How many documents have every word of a query (0 for one that cannot run)."""
+        compiled = self._compile_quietly(searcher, query)
+        return run_query(searcher, compiled.query, 1)[0] if compiled and compiled.query is not None else 0
+
+    def _compile_quietly(self, searcher: Searcher, query: str) -> CompiledQuery | None:
+        """The compiled query, or None for one the reader would have to fix (here it only adds extras)."""
+        try:
+            return Compiler(searcher.schema["body"].analyzer, self.synonyms.current(time.monotonic())).compile(
+                parse_query(query)
+            )
+        except (QuerySyntaxError, ValueError):
             return None
-        body = fields.get("body", "")
+
+    def suggest(self, prefix: str) -> list[Suggestion]:
+        """Completions of what the reader is typing; ValueError for a prefix that is too long."""
+        if len(prefix) > MAX_PREFIX_CHARS:
+            msg = f"入力が長すぎます（{MAX_PREFIX_CHARS} 文字まで）"
+            raise ValueError(msg)
+        if not prefix.strip():
+            return []
+        with self.handle.searcher() as searcher:
+            return self.vocabulary.get(searcher).complete(prefix)
+
+    def article(self, path: str, query: str = "") -> ArticleView | None:
+        """The article under `path` with `query` marked in its text, or None if the index has no such document."""
+        with self.handle.searcher() as s:
+            docnum = s.document_number(path=path)
+            if docnum is None:
+                return None
+            fields = s.stored_fields(docnum)
+            body = fields.get("body", "")
+            spans = self._article_spans(s, docnum, query) if query.strip() else []
+            lines = paragraphs(body, spans)
+            related = related_articles(s, docnum, fields)
         return ArticleView(
             path=fields["path"],
             title=fields.get("title", ""),
@@ -124,8 +164,16 @@ class SearchService:
             category=fields.get("category", ""),
             tags=_tags(fields.get("tags", "")),
             description=fields.get("description", ""),
-            paragraphs=tuple(p for p in body.split("\n") if p),
+            paragraphs=lines,
+            related=related,
         )
+
+    def _article_spans(self, searcher: Searcher, docnum: int, query: str) -> list[Match]:
+        """Where the query matches the article's text (nothing for a query that cannot run)."""
+        compiled = self._compile_quietly(searcher, query)
+        if compiled is None:
+            return []
+        return match_spans(searcher, [docnum], compiled.highlights).get(docnum, {}).get("body", [])
 
 
 def _to_hit(fields: dict, score: float, spans: dict[str, list[Match]]) -> Hit:

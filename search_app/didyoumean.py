@@ -1,0 +1,83 @@
+"""もしかして: a corrected query from the index's own words, offered only if it finds more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexer.ngrams import is_kana_word
+from search_app.query import And, QuerySyntaxError, Words, parse_query
+from search_app.suggest import Vocabulary, normalize
+
+# A query with fewer results than this may get a suggestion.
+FEW_RESULTS = 3
+# Plain queries of at most this many words and characters are corrected.
+MAX_WORDS = 5
+MAX_CHARS = 100
+# Candidates tried per word (each costs one count).
+CANDIDATES_PER_WORD = 3
+
+
+def plain_words(query: str) -> list[str] | None:
+    """The words of a query made of plain words only (no operators, phrases or fields), else None."""
+    if len(query) > MAX_CHARS:
+        return None
+    try:
+        node = parse_query(query)
+    except QuerySyntaxError:
+        return None
+    nodes = node.nodes if isinstance(node, And) else (node,)
+    if not nodes or len(nodes) > MAX_WORDS:
+        return None
+    if not all(isinstance(n, Words) and not n.phrase and n.fields is None for n in nodes):
+        return None
+    words = [n.text for n in nodes if isinstance(n, Words)]
+    # Anything the parser read as an operator (OR, -, quotes) changes the text: leave such queries alone.
+    return words if " ".join(words) == " ".join(query.split()) else None
+
+
+def suggest_query(
+    query: str, total: int, relaxed: bool, vocabulary: Vocabulary, count: Callable[[str], int]
+) -> str | None:
+    """A better query for one that found few results, or None.
+
+    Each word is replaced by the spelling of its kana reading (けいひせいさん →
+    経費精算) or by a known word one edit away (経費清算 → 経費精算), whichever
+    finds the most; the whole corrected query must find more than the original
+    (a kana word's kanji spelling: at least as many).
+    """
+    if total >= FEW_RESULTS and not relaxed:
+        return None
+    words = plain_words(query)
+    if not words:
+        return None
+    strict = 0 if relaxed else total
+    chosen: list[str] = []
+    spelled_only = True  # every change so far writes a kana word in kanji
+    for word in words:
+        best, best_count, by_reading = word, count(word), False
+        for candidate, reading in _candidates(word, vocabulary):
+            found = count(candidate)
+            if found > best_count or (reading and found and found >= best_count and not by_reading):
+                best, best_count, by_reading = candidate, found, reading
+        if best != word and not by_reading:
+            spelled_only = False
+        chosen.append(best)
+    if chosen == words:
+        return None
+    suggestion = " ".join(chosen)
+    found = count(suggestion)
+    if found > strict or (spelled_only and found and found >= strict):
+        return suggestion
+    return None
+
+
+def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, bool]]:
+    """(replacement, whether it spells the word's reading) for one word of the query."""
+    text = normalize(word)
+    if is_kana_word(text):
+        spellings = [(s, True) for s in vocabulary.spellings_of_reading(text) if s != text]
+        if spellings:
+            return spellings[:CANDIDATES_PER_WORD]
+    if len(text) < 2:
+        return []
+    return [(t, False) for t in vocabulary.near(text)[:CANDIDATES_PER_WORD]]

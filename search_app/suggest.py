@@ -1,0 +1,265 @@
+"""Search-box completions: titles and frequent index terms, kana input through readings."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import re
+import threading
+import unicodedata
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from whoosh.searching import Searcher
+
+from indexer.analysis import JanomeTokenizer, janome_tokenizer
+from indexer.ngrams import is_kana_word, to_katakana
+
+MAX_SUGGESTIONS = 8
+# Longer prefixes are refused (400): nobody types a 100-character word into a search box.
+MAX_PREFIX_CHARS = 100
+# Titles starting with the typed text come first, but leave room for terms.
+MAX_TITLE_STARTS = 5
+# Kanji terms whose reading is looked up (Janome, about 1 ms each, once per generation):
+# the most frequent. Title words have theirs already; kana terms read as written.
+MAX_READING_TERMS = 1000
+# Terms kept for spelling corrections (their one-deletion variants are indexed).
+MAX_SPELLING_TERMS = 20000
+# Fields whose words complete the typed text (tags whole, from the keyword field).
+_TERM_FIELDS = ("body", "title", "tags")
+_HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
+_KANJI_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Noun kinds that do not stand as words of their own in a compound (の, こと, それ, 3).
+_NOT_COMPOUND = frozenset({"非自立", "代名詞", "数", "接尾"})
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One completion: an article title (with its path) or an index term."""
+
+    text: str
+    kind: str  # "title" or "term"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class _Title:
+    text: str
+    key: str
+    reading: str
+    path: str
+    recency: int
+
+
+def normalize(text: str) -> str:
+    """The form typed text and index text are compared in: NFKC, lower case, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _is_word(term: str) -> bool:
+    """Terms worth offering: not hiragana-only (particles, inflections), not one Latin letter or digit."""
+    if _HIRAGANA_ONLY.fullmatch(term):
+        return False
+    return len(term) >= 2 or bool(_KANJI_CHAR.match(term))
+
+
+def _reading(tokens: Iterable[tuple[str, str]]) -> str | None:
+    """The katakana reading of a run of (surface, reading) words, or None if one has no reading."""
+    parts = []
+    for surface, reading in tokens:
+        if reading and reading != "*":
+            parts.append(to_katakana(reading))
+        elif is_kana_word(surface):
+            parts.append(to_katakana(surface))
+        else:
+            return None
+    return "".join(parts)
+
+
+def _deletions(word: str) -> Iterator[str]:
+    """The word with one character removed, at each position."""
+    for i in range(len(word)):
+        yield word[:i] + word[i + 1 :]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+class Vocabulary:
+    """Titles, terms with their document frequencies, and readings of one index generation."""
+
+    def __init__(self, titles: list[_Title], frequencies: dict[str, int], readings: dict[str, set[str]]) -> None:
+        self.titles = sorted(titles, key=lambda t: (-t.recency, t.text))
+        self.frequencies = frequencies
+        self._terms = sorted(t for t in frequencies if _is_word(t))
+        self._readings = sorted((r, s) for s, rs in readings.items() for r in rs)
+        self._by_reading: dict[str, list[str]] = {}
+        for reading, surface in self._readings:
+            self._by_reading.setdefault(reading, []).append(surface)
+        common = heapq.nlargest(MAX_SPELLING_TERMS, self._terms, key=lambda t: self.frequencies[t])
+        self._deletions: dict[str, list[str]] = {}
+        for term in common:
+            for key in {term, *_deletions(term)}:
+                self._deletions.setdefault(key, []).append(term)
+
+    @classmethod
+    def build(cls, searcher: Searcher) -> Vocabulary:
+        """Read the titles and the terms of the index behind `searcher` (once per generation)."""
+        reader = searcher.reader()
+        frequencies: dict[str, int] = {}
+        for fieldname in _TERM_FIELDS:
+            if fieldname in reader.schema:
+                for term, info in reader.iter_field(fieldname):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+        readings: dict[str, set[str]] = {}
+        for term, info in reader.iter_field("tag") if "tag" in reader.schema else ():
+            text = normalize(term.decode("utf-8") if isinstance(term, bytes) else term)
+            frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+            _add_reading(readings, text, _janome_reading(text))
+        titles = []
+        title_counts: dict[str, int] = {}
+        for fields in searcher.all_stored_fields():
+            title = fields.get("title", "")
+            if not title:
+                continue
+            words = _title_words(title)
+            reading = "".join(to_katakana(r) if r and r != "*" else s for s, r, _pos in words)
+            date = fields.get("date")
+            recency = date.toordinal() if isinstance(date, dt.date) else 0
+            titles.append(_Title(title, normalize(title), reading, fields["path"], recency))
+            for surface, word_reading in _compounds(words):
+                title_counts[surface] = title_counts.get(surface, 0) + 1
+                _add_reading(readings, surface, word_reading)
+        for surface, count in title_counts.items():
+            frequencies[surface] = max(frequencies.get(surface, 0), count)
+        for term in frequencies:
+            if term not in readings and is_kana_word(term) and _is_word(term):
+                _add_reading(readings, term, to_katakana(term))
+        unread = (t for t in frequencies if t not in readings and _KANJI_CHAR.search(t))
+        for term in heapq.nlargest(MAX_READING_TERMS, unread, key=frequencies.__getitem__):
+            _add_reading(readings, term, _janome_reading(term))
+        return cls(titles, frequencies, readings)
+
+    def complete(self, typed: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
+        """Titles starting with the text, then terms by document frequency, then titles containing it."""
+        prefix = normalize(typed)
+        if not prefix:
+            return []
+        kana = to_katakana(prefix) if is_kana_word(prefix) else ""
+        starts: list[_Title] = []
+        contains: list[_Title] = []
+        for title in self.titles:
+            if title.key.startswith(prefix) or (kana and title.reading.startswith(kana)):
+                starts.append(title)
+            elif prefix in title.key or (kana and kana in title.reading):
+                contains.append(title)
+        found: dict[str, Suggestion] = {}
+        for title in starts[:MAX_TITLE_STARTS]:
+            found.setdefault(title.text, Suggestion(title.text, "title", title.path))
+        for term in self._complete_terms(prefix, kana, limit):
+            found.setdefault(term, Suggestion(term, "term"))
+        for title in [*starts[MAX_TITLE_STARTS:], *contains]:
+            if len(found) >= limit:
+                break
+            found.setdefault(title.text, Suggestion(title.text, "title", title.path))
+        return list(found.values())[:limit]
+
+    def _complete_terms(self, prefix: str, kana: str, limit: int) -> list[str]:
+        candidates = set(_prefixed(self._terms, prefix))
+        if kana:
+            lo = bisect.bisect_left(self._readings, (kana,))
+            for reading, surface in self._readings[lo:]:
+                if not reading.startswith(kana):
+                    break
+                candidates.add(surface)
+        return heapq.nsmallest(limit, candidates, key=lambda t: (-self.frequencies.get(t, 0), len(t), t))
+
+    def frequency(self, term: str) -> int:
+        """How many documents hold the term (0 if the index has no such term)."""
+        return self.frequencies.get(term, 0)
+
+    def spellings_of_reading(self, kana: str) -> list[str]:
+        """Words read exactly as the kana text, most frequent first (けいひせいさん → 経費精算)."""
+        surfaces = self._by_reading.get(to_katakana(kana), [])
+        return sorted(surfaces, key=lambda s: (-self.frequency(s), s))
+
+    def near(self, word: str) -> list[str]:
+        """Known words one edit away from the word, most frequent first (経費清算 → 経費精算)."""
+        found = set()
+        for key in {word, *_deletions(word)}:
+            found.update(self._deletions.get(key, ()))
+        found.discard(word)
+        close = [t for t in found if edit_distance(t, word) <= 1]
+        # A substituted character (清算 → 精算) before a dropped or added one.
+        return sorted(close, key=lambda t: (len(t) != len(word), -self.frequency(t), t))
+
+
+def _prefixed(terms: list[str], prefix: str) -> Iterator[str]:
+    lo = bisect.bisect_left(terms, prefix)
+    for term in terms[lo:]:
+        if not term.startswith(prefix):
+            return
+        yield term
+
+
+def _add_reading(readings: dict[str, set[str]], surface: str, reading: str | None) -> None:
+    if reading:
+        readings.setdefault(surface, set()).add(reading)
+
+
+def _janome_reading(text: str) -> str | None:
+    """The reading of a word or short phrase, from Janome's dictionary."""
+    return _reading((t.surface, t.reading) for t in janome_tokenizer().tokenize(text))
+
+
+def _title_words(title: str) -> list[tuple[str, str, str]]:
+    """(surface, reading, part of speech) of a title's words, in the index's normalized form."""
+    words = []
+    for t in JanomeTokenizer()(title, chars=True):
+        pos = "名詞" if t.pos_major == "名詞" and t.pos_minor not in _NOT_COMPOUND else t.pos_major
+        words.append((normalize(t.text), t.reading, pos))
+    return words
+
+
+def _compounds(words: list[tuple[str, str, str]]) -> Iterator[tuple[str, str | None]]:
+    """Each noun, and each run of two or more nouns as one compound (経費 + 精算 → 経費精算)."""
+    run: list[tuple[str, str]] = []
+    for surface, reading, pos in [*words, ("", "", "")]:
+        if pos == "名詞":
+            run.append((surface, reading))
+            yield surface, _reading([(surface, reading)])
+            continue
+        if len(run) > 1:
+            yield "".join(s for s, _ in run), _reading(run)
+        run = []
+
+
+class VocabularyCache:
+    """The vocabulary of the searcher's index generation, built on first use and rebuilt after a reindex."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reader: weakref.ReferenceType | None = None
+        self._vocabulary: Vocabulary | None = None
+
+    def get(self, searcher: Searcher) -> Vocabulary:
+        """The vocabulary for this searcher's reader (a new reader means a new generation)."""
+        reader = searcher.reader()
+        with self._lock:
+            if self._vocabulary is None or self._reader is None or self._reader() is not reader:
+                self._vocabulary = Vocabulary.build(searcher)
+                self._reader = weakref.ref(reader)
+            return self._vocabulary
