@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from indexer.ngrams import is_kana_word
 from search_app.query import And, QuerySyntaxError, Words, parse_query
-from search_app.suggest import Vocabulary, normalize
+from search_app.suggest import Vocabulary, janome_reading, normalize
 
 # A query with fewer results than this may get a suggestion.
 FEW_RESULTS = 3
 # Plain queries of at most this many words and characters are corrected.
 MAX_WORDS = 5
 MAX_CHARS = 100
-# Candidates tried per word (each costs one count).
+# Candidates tried per word and per kind (each costs one count).
 CANDIDATES_PER_WORD = 3
 
 
@@ -80,4 +80,8 @@ def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, bool]]:
             return spellings[:CANDIDATES_PER_WORD]
     if len(text) < 2:
         return []
-    return [(t, False) for t in vocabulary.near(text)[:CANDIDATES_PER_WORD]]
+    # Words read the same come first: a wrong kanji from the IME (清算 for 精算, 所 for 書).
+    reading = janome_reading(text)
+    homophones = [s for s in vocabulary.spellings_of_reading(reading) if s != text] if reading else []
+    near = [t for t in vocabulary.near(text) if t not in homophones]
+    return [(t, False) for t in [*homophones[:CANDIDATES_PER_WORD], *near[:CANDIDATES_PER_WORD]]]

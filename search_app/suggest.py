@@ -128,7 +128,7 @@ class Vocabulary:
         for term, info in reader.iter_field("tag") if "tag" in reader.schema else ():
             text = normalize(term.decode("utf-8") if isinstance(term, bytes) else term)
             frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
-            _add_reading(readings, text, _janome_reading(text))
+            _add_reading(readings, text, janome_reading(text))
         titles = []
         title_counts: dict[str, int] = {}
         for fields in searcher.all_stored_fields():
@@ -150,7 +150,7 @@ class Vocabulary:
                 _add_reading(readings, term, to_katakana(term))
         unread = (t for t in frequencies if t not in readings and _KANJI_CHAR.search(t))
         for term in heapq.nlargest(MAX_READING_TERMS, unread, key=frequencies.__getitem__):
-            _add_reading(readings, term, _janome_reading(term))
+            _add_reading(readings, term, janome_reading(term))
         return cls(titles, frequencies, readings)
 
     def complete(self, typed: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
@@ -220,8 +220,8 @@ def _add_reading(readings: dict[str, set[str]], surface: str, reading: str | Non
         readings.setdefault(surface, set()).add(reading)
 
 
-def _janome_reading(text: str) -> str | None:
-    """The reading of a word or short phrase, from Janome's dictionary."""
+def janome_reading(text: str) -> str | None:
+    """The katakana reading of a word or short phrase, from Janome's dictionary (None if a part has none)."""
     return _reading((t.surface, t.reading) for t in janome_tokenizer().tokenize(text))
 
 

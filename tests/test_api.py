@@ -25,7 +25,7 @@ def paths(result: dict) -> list[str]:
 
 def test_response_shape(client: FlaskClient) -> None:
     result = search(client, "経費精算")
-    assert set(result) == {"query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits"}
+    assert set(result) == {"query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits", "suggestion"}
     assert (result["relaxed"], result["dropped"]) == (False, [])
     assert result["query"] == "経費精算"
     assert result["terms"] == ["経費", "精算"]
