@@ -75,7 +75,8 @@ def related_articles(searcher: Searcher, docnum: int, fields: dict) -> tuple[Rel
 def _similarity_query(searcher: Searcher, fields: dict) -> wq.Query | None:
     analyzer = searcher.schema["body"].analyzer
     text = "\n".join([fields.get("title", ""), *_tags(fields), fields.get("body", "")[:KEY_TEXT_CHARS]])
-    counts = Counter(t for t in query_terms(analyzer, text) if len(t) > 1 or not t.isascii())
+    # One character (書, 税, a digit) is a piece of many compounds, not a topic.
+    counts = Counter(t for t in query_terms(analyzer, text) if len(t) > 1)
     total = max(1, searcher.doc_count())
     reader = searcher.reader()
     weights: dict[str, float] = {}
