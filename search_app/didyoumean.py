@@ -15,6 +15,8 @@ MAX_WORDS = 5
 MAX_CHARS = 100
 # Candidates tried per word and per kind (each costs one count).
 CANDIDATES_PER_WORD = 3
+# At most this many queries are counted for one suggestion (a few milliseconds each).
+MAX_COUNTS = 16
 
 
 def plain_words(query: str) -> list[str] | None:
@@ -35,6 +37,11 @@ def plain_words(query: str) -> list[str] | None:
     return words if " ".join(words) == " ".join(query.split()) else None
 
 
+def wants_suggestion(total: int, relaxed: bool) -> bool:
+    """True for results few enough that a better query is worth looking for."""
+    return total < FEW_RESULTS or relaxed
+
+
 def suggest_query(
     query: str, total: int, relaxed: bool, vocabulary: Vocabulary, count: Callable[[str], int]
 ) -> str | None:
@@ -45,18 +52,28 @@ def suggest_query(
     finds the most; the whole corrected query must find more than the original
     (a kana word's kanji spelling: at least as many).
     """
-    if total >= FEW_RESULTS and not relaxed:
+    if not wants_suggestion(total, relaxed):
         return None
     words = plain_words(query)
     if not words:
         return None
     strict = 0 if relaxed else total
+    budget = [MAX_COUNTS]
+
+    def counted(text: str) -> int:
+        budget[0] -= 1
+        return count(text)
+
     chosen: list[str] = []
     spelled_only = True  # every change so far writes a kana word in kanji
     for word in words:
-        best, best_count, by_reading = word, count(word), False
-        for candidate, reading in _candidates(word, vocabulary):
-            found = count(candidate)
+        best, best_count, by_reading = word, counted(word), False
+        # A word found in enough articles is not the problem.
+        candidates = _candidates(word, vocabulary) if best_count < FEW_RESULTS else []
+        for candidate, reading in candidates:
+            if budget[0] <= 1:  # keep one count for the whole corrected query
+                break
+            found = counted(candidate)
             if found > best_count or (reading and found and found >= best_count and not by_reading):
                 best, best_count, by_reading = candidate, found, reading
         if best != word and not by_reading:

@@ -12,7 +12,7 @@ from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
-from search_app.didyoumean import suggest_query
+from search_app.didyoumean import suggest_query, wants_suggestion
 from search_app.index import IndexHandle
 from search_app.query import QuerySyntaxError, parse_query
 from search_app.ranking import CompiledQuery, Compiler
@@ -116,10 +116,18 @@ class SearchService:
             top = ranked[(page - 1) * per_page : limit]
             spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
             hits = tuple(_to_hit(searcher.stored_fields(d), score, spans.get(d, {})) for d, score in top)
-            suggestion = suggest_query(
-                query, total, relaxed, self.vocabulary.get(searcher), lambda q: self._count(searcher, q)
-            )
+        suggestion = self._did_you_mean(query, total, relaxed) if wants_suggestion(total, relaxed) else None
         return SearchPage(query, tuple(compiled.terms), total, page, per_page, hits, relaxed, dropped, suggestion)
+
+    def _did_you_mean(self, query: str, total: int, relaxed: bool) -> str | None:
+        """もしかして: a better query from the index's own words, or None."""
+        with self.handle.searcher() as searcher:
+            self.vocabulary.get(searcher)
+        # Readings (けいひ → 経費) may still be on their way after a reindex: waited for without the searcher.
+        self.vocabulary.wait_for_readings()
+        with self.handle.searcher() as searcher:
+            vocabulary = self.vocabulary.get(searcher)
+            return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(searcher, q))
 
     def _count(self, searcher: Searcher, query: str) -> int:
         """How many documents have every word of a query (0 for one that cannot run)."""
@@ -143,7 +151,11 @@ class SearchService:
         if not prefix.strip():
             return []
         with self.handle.searcher() as searcher:
-            return self.vocabulary.get(searcher).complete(prefix)
+            vocabulary = self.vocabulary.get(searcher)
+        if self.vocabulary.wait_for_readings():
+            with self.handle.searcher() as searcher:
+                vocabulary = self.vocabulary.get(searcher)
+        return vocabulary.complete(prefix)
 
     def article(self, path: str, query: str = "") -> ArticleView | None:
         """The article under `path` with `query` marked in its text, or None if the index has no such document."""

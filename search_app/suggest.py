@@ -5,8 +5,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import logging
 import re
 import threading
+import time
 import unicodedata
 import weakref
 from collections.abc import Iterable, Iterator
@@ -27,8 +29,11 @@ MAX_TITLE_STARTS = 5
 MAX_READING_TERMS = 1000
 # Terms kept for spelling corrections (their one-deletion variants are indexed).
 MAX_SPELLING_TERMS = 20000
+# How long the request that finds a new index generation waits for the readings (seconds).
+READINGS_WAIT = 5.0
 # Fields whose words complete the typed text (tags whole, from the keyword field).
 _TERM_FIELDS = ("body", "title", "tags")
+logger = logging.getLogger(__name__)
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
 _KANJI_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Noun kinds that do not stand as words of their own in a compound (の, こと, それ, 3).
@@ -116,42 +121,8 @@ class Vocabulary:
 
     @classmethod
     def build(cls, searcher: Searcher) -> Vocabulary:
-        """Read the titles and the terms of the index behind `searcher` (once per generation)."""
-        reader = searcher.reader()
-        frequencies: dict[str, int] = {}
-        for fieldname in _TERM_FIELDS:
-            if fieldname in reader.schema:
-                for term, info in reader.iter_field(fieldname):
-                    text = term.decode("utf-8") if isinstance(term, bytes) else term
-                    frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
-        readings: dict[str, set[str]] = {}
-        for term, info in reader.iter_field("tag") if "tag" in reader.schema else ():
-            text = normalize(term.decode("utf-8") if isinstance(term, bytes) else term)
-            frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
-            _add_reading(readings, text, janome_reading(text))
-        titles = []
-        title_counts: dict[str, int] = {}
-        for fields in searcher.all_stored_fields():
-            title = fields.get("title", "")
-            if not title:
-                continue
-            words = _title_words(title)
-            reading = "".join(to_katakana(r) if r and r != "*" else s for s, r, _pos in words)
-            date = fields.get("date")
-            recency = date.toordinal() if isinstance(date, dt.date) else 0
-            titles.append(_Title(title, normalize(title), reading, fields["path"], recency))
-            for surface, word_reading in _compounds(words):
-                title_counts[surface] = title_counts.get(surface, 0) + 1
-                _add_reading(readings, surface, word_reading)
-        for surface, count in title_counts.items():
-            frequencies[surface] = max(frequencies.get(surface, 0), count)
-        for term in frequencies:
-            if term not in readings and is_kana_word(term) and _is_word(term):
-                _add_reading(readings, term, to_katakana(term))
-        unread = (t for t in frequencies if t not in readings and _KANJI_CHAR.search(t))
-        for term in heapq.nlargest(MAX_READING_TERMS, unread, key=frequencies.__getitem__):
-            _add_reading(readings, term, janome_reading(term))
-        return cls(titles, frequencies, readings)
+        """The whole vocabulary of the index behind `searcher`, readings included."""
+        return collect(searcher).with_readings()
 
     def complete(self, typed: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
         """Titles starting with the text, then terms by document frequency, then titles containing it."""
@@ -247,19 +218,119 @@ def _compounds(words: list[tuple[str, str, str]]) -> Iterator[tuple[str, str | N
         run = []
 
 
-class VocabularyCache:
-    """The vocabulary of the searcher's index generation, built on first use and rebuilt after a reindex."""
+@dataclass(frozen=True)
+class Collected:
+    """What the index holds for the vocabulary, read in one pass (no Janome: cheap)."""
 
-    def __init__(self) -> None:
+    titles: tuple[_Title, ...]
+    frequencies: dict[str, int]
+    tags: tuple[str, ...]
+
+    def without_readings(self) -> Vocabulary:
+        """A vocabulary that completes kanji and Latin input (and kana words) at once."""
+        readings = {t: {to_katakana(t)} for t in self.frequencies if is_kana_word(t) and _is_word(t)}
+        return Vocabulary(list(self.titles), dict(self.frequencies), readings)
+
+    def with_readings(self) -> Vocabulary:
+        """The full vocabulary: titles, their compounds and frequent terms with Janome readings."""
+        frequencies = dict(self.frequencies)
+        readings: dict[str, set[str]] = {}
+        for tag in self.tags:
+            _add_reading(readings, tag, janome_reading(tag))
+        titles = []
+        title_counts: dict[str, int] = {}
+        for title in self.titles:
+            words = _title_words(title.text)
+            reading = "".join(to_katakana(r) if r and r != "*" else s for s, r, _pos in words)
+            titles.append(_Title(title.text, title.key, reading, title.path, title.recency))
+            for surface, word_reading in _compounds(words):
+                title_counts[surface] = title_counts.get(surface, 0) + 1
+                _add_reading(readings, surface, word_reading)
+        for surface, count in title_counts.items():
+            frequencies[surface] = max(frequencies.get(surface, 0), count)
+        for term in frequencies:
+            if term not in readings and is_kana_word(term) and _is_word(term):
+                _add_reading(readings, term, to_katakana(term))
+        unread = (t for t in frequencies if t not in readings and _KANJI_CHAR.search(t))
+        for term in heapq.nlargest(MAX_READING_TERMS, unread, key=frequencies.__getitem__):
+            _add_reading(readings, term, janome_reading(term))
+        return Vocabulary(titles, frequencies, readings)
+
+
+def collect(searcher: Searcher) -> Collected:
+    """Terms with their document frequencies, tag values and titles of the searcher's index."""
+    reader = searcher.reader()
+    frequencies: dict[str, int] = {}
+    for fieldname in _TERM_FIELDS:
+        if fieldname in reader.schema:
+            for term, info in reader.iter_field(fieldname):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+    tags = []
+    for term, info in reader.iter_field("tag") if "tag" in reader.schema else ():
+        text = normalize(term.decode("utf-8") if isinstance(term, bytes) else term)
+        frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+        tags.append(text)
+    titles = []
+    for fields in searcher.all_stored_fields():
+        title = fields.get("title", "")
+        if title:
+            date = fields.get("date")
+            recency = date.toordinal() if isinstance(date, dt.date) else 0
+            titles.append(_Title(title, normalize(title), "", fields["path"], recency))
+    return Collected(tuple(titles), frequencies, tuple(tags))
+
+
+class VocabularyCache:
+    """The vocabulary of the searcher's index generation, rebuilt after a reindex.
+
+    Reading the index is quick and happens in the request; looking up readings
+    with Janome (about a millisecond a title or word: seconds for thousands of
+    articles) runs in a background thread; until it is done, completions work
+    without readings. Callers may wait for it (`wait_for_readings`) after they
+    have let go of the searcher, so other requests are not held up.
+    """
+
+    def __init__(self, wait: float = READINGS_WAIT) -> None:
+        self.wait = wait
         self._lock = threading.Lock()
         self._reader: weakref.ReferenceType | None = None
         self._vocabulary: Vocabulary | None = None
+        self._done = threading.Event()
+        self._started = 0.0
 
     def get(self, searcher: Searcher) -> Vocabulary:
         """The vocabulary for this searcher's reader (a new reader means a new generation)."""
         reader = searcher.reader()
         with self._lock:
             if self._vocabulary is None or self._reader is None or self._reader() is not reader:
-                self._vocabulary = Vocabulary.build(searcher)
-                self._reader = weakref.ref(reader)
+                collected = collect(searcher)
+                self._vocabulary = collected.without_readings()
+                self._reader = ref = weakref.ref(reader)
+                self._done = done = threading.Event()
+                self._started = time.monotonic()
+                worker = threading.Thread(target=self._enrich, args=(collected, ref, done), daemon=True)
+                worker.start()
             return self._vocabulary
+
+    def wait_for_readings(self) -> bool:
+        """Wait for the readings of the latest generation, at most until `wait` seconds after it was found.
+
+        True once they are in. Only the first seconds after a reindex wait: later
+        requests answer at once, without readings, until the thread is done.
+        """
+        with self._lock:
+            done, deadline = self._done, self._started + self.wait
+        return done.wait(max(0.0, deadline - time.monotonic()))
+
+    def _enrich(self, collected: Collected, ref: weakref.ReferenceType, done: threading.Event) -> None:
+        try:
+            vocabulary = collected.with_readings()
+            with self._lock:
+                if self._reader is ref:  # still the live generation
+                    self._vocabulary = vocabulary
+        except Exception:
+            # Completions keep working without readings; the next generation tries again.
+            logger.exception("could not look up the readings of the vocabulary")
+        finally:
+            done.set()

@@ -12,8 +12,9 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from search_app.didyoumean import plain_words
-from search_app.suggest import MAX_SUGGESTIONS, edit_distance
+from search_app.didyoumean import MAX_COUNTS, plain_words, suggest_query
+from search_app.index import IndexHandle
+from search_app.suggest import MAX_SUGGESTIONS, collect, edit_distance
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -154,6 +155,20 @@ def test_completions_follow_a_reindex(corpus: Path, tmp_path: Path) -> None:
         assert "電子帳簿保存法への対応" in texts(suggest(client, "でんし"))
     finally:
         app.extensions["search_service"].handle.close()
+
+
+def test_completions_work_before_the_readings_are_in(built_index: Path) -> None:
+    handle = IndexHandle(built_index)
+    try:
+        with handle.searcher() as searcher:
+            collected = collect(searcher)
+    finally:
+        handle.close()
+    partial, full = collected.without_readings(), collected.with_readings()
+    for vocabulary in (partial, full):
+        assert "経費" in [s.text for s in vocabulary.complete("経費")]
+    assert "経費" not in [s.text for s in partial.complete("けいひ")]  # Janome's readings come later
+    assert "経費" in [s.text for s in full.complete("けいひ")]
 
 
 @pytest.mark.parametrize(
@@ -298,6 +313,23 @@ def test_did_you_mean_keeps_the_other_parameters(more_client: FlaskClient) -> No
     link = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one("p.did-you-mean a")
     params = parse_qs(urlsplit(link["href"]).query)
     assert params == {"q": ["経費精算"], "per_page": ["5"], "x": ["<y>"]}  # a new query starts on page 1
+
+
+def test_a_suggestion_costs_a_bounded_number_of_counts(built_index: Path) -> None:
+    handle = IndexHandle(built_index)
+    try:
+        with handle.searcher() as searcher:
+            vocabulary = collect(searcher).with_readings()
+    finally:
+        handle.close()
+    asked: list[str] = []
+
+    def count(query: str) -> int:
+        asked.append(query)
+        return 0  # nothing ever found: every candidate of every word gets tried
+
+    assert suggest_query("経費清算 見積所 年末調正 印監 源泉徴集票", 0, True, vocabulary, count) is None
+    assert 5 < len(asked) <= MAX_COUNTS
 
 
 @pytest.mark.parametrize(
