@@ -58,11 +58,13 @@ def suggest_query(
     if not words:
         return None
     strict = 0 if relaxed else total
-    budget = [MAX_COUNTS]
+    # Each count compiles and runs a query: remembered, and limited in number.
+    counts: dict[str, int] = {query: strict} if len(words) == 1 else {}
 
     def counted(text: str) -> int:
-        budget[0] -= 1
-        return count(text)
+        if text not in counts:
+            counts[text] = count(text)
+        return counts[text]
 
     chosen: list[str] = []
     spelled_only = True  # every change so far writes a kana word in kanji
@@ -70,29 +72,32 @@ def suggest_query(
         best, best_count, by_reading = word, counted(word), False
         # A word found in enough articles is not the problem.
         candidates = _candidates(word, vocabulary) if best_count < FEW_RESULTS else []
-        for candidate, reading in candidates:
-            if budget[0] <= 1:  # keep one count for the whole corrected query
+        for candidate, (reading, homophone) in candidates:
+            if len(counts) >= MAX_COUNTS - 1:  # keep one count for the whole corrected query
                 break
             found = counted(candidate)
             if found > best_count or (reading and found and found >= best_count and not by_reading):
                 best, best_count, by_reading = candidate, found, reading
+            # Good enough: a word read the same that finds something, or any that finds plenty.
+            if best == candidate and (found >= FEW_RESULTS or (found and (reading or homophone))):
+                break
         if best != word and not by_reading:
             spelled_only = False
         chosen.append(best)
     if chosen == words:
         return None
     suggestion = " ".join(chosen)
-    found = count(suggestion)
+    found = counted(suggestion)
     if found > strict or (spelled_only and found and found >= strict):
         return suggestion
     return None
 
 
-def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, bool]]:
-    """(replacement, whether it spells the word's reading) for one word of the query."""
+def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, tuple[bool, bool]]]:
+    """Replacements for one word of the query, each with (spells a kana word, is read the same)."""
     text = normalize(word)
     if is_kana_word(text):
-        spellings = [(s, True) for s in vocabulary.spellings_of_reading(text) if s != text]
+        spellings = [(s, (True, True)) for s in vocabulary.spellings_of_reading(text) if s != text]
         if spellings:
             return spellings[:CANDIDATES_PER_WORD]
     if len(text) < 2:
@@ -101,4 +106,7 @@ def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, bool]]:
     reading = janome_reading(text)
     homophones = [s for s in vocabulary.spellings_of_reading(reading) if s != text] if reading else []
     near = [t for t in vocabulary.near(text) if t not in homophones]
-    return [(t, False) for t in [*homophones[:CANDIDATES_PER_WORD], *near[:CANDIDATES_PER_WORD]]]
+    return [
+        *((t, (False, True)) for t in homophones[:CANDIDATES_PER_WORD]),
+        *((t, (False, False)) for t in near[:CANDIDATES_PER_WORD]),
+    ]
