@@ -121,10 +121,7 @@ class SearchService:
 
     def _did_you_mean(self, query: str, total: int, relaxed: bool) -> str | None:
         """もしかして: a better query from the index's own words, or None."""
-        with self.handle.searcher() as searcher:
-            self.vocabulary.get(searcher)
-        # Readings (けいひ → 経費) may still be on their way after a reindex: waited for without the searcher.
-        self.vocabulary.wait_for_readings()
+        # Never waits for readings (ねんまつ → 年末): just after a reindex a kana word may go uncorrected.
         with self.handle.searcher() as searcher:
             vocabulary = self.vocabulary.get(searcher)
             return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(searcher, q))

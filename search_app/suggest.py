@@ -8,7 +8,6 @@ import heapq
 import logging
 import re
 import threading
-import time
 import unicodedata
 import weakref
 from collections.abc import Iterable, Iterator
@@ -29,8 +28,8 @@ MAX_TITLE_STARTS = 5
 MAX_READING_TERMS = 1000
 # Terms kept for spelling corrections (their one-deletion variants are indexed).
 MAX_SPELLING_TERMS = 20000
-# How long the request that finds a new index generation waits for the readings (seconds).
-READINGS_WAIT = 5.0
+# How long the first completion request of a new index generation waits for the readings (seconds).
+READINGS_WAIT = 10.0
 # Fields whose words complete the typed text (tags whole, from the keyword field).
 _TERM_FIELDS = ("body", "title", "tags")
 logger = logging.getLogger(__name__)
@@ -297,7 +296,7 @@ class VocabularyCache:
         self._reader: weakref.ReferenceType | None = None
         self._vocabulary: Vocabulary | None = None
         self._done = threading.Event()
-        self._started = 0.0
+        self._claimed = False
 
     def get(self, searcher: Searcher) -> Vocabulary:
         """The vocabulary for this searcher's reader (a new reader means a new generation)."""
@@ -308,20 +307,21 @@ class VocabularyCache:
                 self._vocabulary = collected.without_readings()
                 self._reader = ref = weakref.ref(reader)
                 self._done = done = threading.Event()
-                self._started = time.monotonic()
+                self._claimed = False
                 worker = threading.Thread(target=self._enrich, args=(collected, ref, done), daemon=True)
                 worker.start()
             return self._vocabulary
 
     def wait_for_readings(self) -> bool:
-        """Wait for the readings of the latest generation, at most until `wait` seconds after it was found.
+        """True once the readings of the latest generation are in; the first caller waits up to `wait` seconds.
 
-        True once they are in. Only the first seconds after a reindex wait: later
-        requests answer at once, without readings, until the thread is done.
+        Only one request per generation waits: the others answer at once,
+        without readings, until the thread is done.
         """
         with self._lock:
-            done, deadline = self._done, self._started + self.wait
-        return done.wait(max(0.0, deadline - time.monotonic()))
+            done, first = self._done, not self._claimed
+            self._claimed = True
+        return done.wait(self.wait) if first else done.is_set()
 
     def _enrich(self, collected: Collected, ref: weakref.ReferenceType, done: threading.Event) -> None:
         try:

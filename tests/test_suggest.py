@@ -262,7 +262,10 @@ def more_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClien
     root = tmp_path_factory.mktemp("more")
     run(write_corpus(root / "corpus", MORE_PAGES), root / "index", jobs=1)
     app = make_app(root / "index")
-    yield app.test_client()
+    client = app.test_client()
+    # The first completion waits for the vocabulary's readings; searches never do.
+    assert suggest(client, "けいひ")
+    yield client
     app.extensions["search_service"].handle.close()
 
 
