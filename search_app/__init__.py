@@ -44,7 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["INDEX_DIR"] = os.fspath(app.config["INDEX_DIR"])
 
-    from search_app import api, atom, commands, openapi, services, views
+    from search_app import api, atom, commands, openapi, opensearch, services, views
 
     services.init_app(app)
     commands.init_app(app)
@@ -52,5 +52,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(atom.bp)
+    app.register_blueprint(opensearch.bp)
     app.after_request(add_security_headers)
     return app

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.store import IndexUnavailableError
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
-from search_app.search import Hit, SearchPage
+from search_app.search import ArticleView, Hit, SearchPage
 from search_app.services import get_service
 
 bp = Blueprint("api", __name__)
@@ -45,6 +45,7 @@ def page_json(page: SearchPage) -> dict[str, Any]:
         "sort": page.sort,
         "filters": page.filters.as_json(),
         **({"facets": page.facets.as_json()} if page.facets is not None else {}),
+        "suggestion": page.suggestion,
     }
 
 
@@ -66,6 +67,57 @@ def search() -> Any:
     except IndexUnavailableError as exc:
         return error_json(f"検索インデックスを利用できません: {exc}", 503)
     return jsonify(page_json(page))
+
+
+@bp.get("/api/suggest")
+def suggest() -> Any:
+    """Completions as JSON: GET /api/suggest?q=…; format=opensearch gives [query, [texts]]."""
+    prefix = request.args.get("q", "")
+    form = request.args.get("format", "json")
+    if form not in ("json", "opensearch"):
+        return error_json("format は json か opensearch で指定してください", 400)
+    try:
+        found = get_service().suggest(prefix)
+    except ValueError as exc:
+        return error_json(str(exc), 400)
+    except IndexUnavailableError as exc:
+        return error_json(f"検索インデックスを利用できません: {exc}", 503)
+    if form == "opensearch":
+        # The OpenSearch suggestions format browsers read: [query, [completions]].
+        response = jsonify([prefix, [s.text for s in found]])
+        response.mimetype = "application/x-suggestions+json"
+        return response
+    return jsonify(query=prefix, suggestions=[{"text": s.text, "kind": s.kind, "path": s.path} for s in found])
+
+
+def article_json(article: ArticleView) -> dict[str, Any]:
+    """An article as the API returns it: paragraphs are HTML (escaped, matches in <mark>)."""
+    return {
+        "path": article.path,
+        "title": article.title,
+        "url": article.url,
+        "date": article.date.isoformat() if article.date else None,
+        "category": article.category,
+        "tags": list(article.tags),
+        "description": article.description,
+        "paragraphs": [str(p) for p in article.paragraphs],
+        "related": [
+            {"path": r.path, "title": r.title, "date": r.date.isoformat() if r.date else None, "category": r.category}
+            for r in article.related
+        ],
+    }
+
+
+@bp.get("/api/articles/<path:path>")
+def article(path: str) -> Any:
+    """An article as JSON, with q=… marked in its text, and its related articles."""
+    try:
+        found = get_service().article(path, request.args.get("q", ""))
+    except IndexUnavailableError as exc:
+        return error_json(f"検索インデックスを利用できません: {exc}", 503)
+    if found is None:
+        return error_json("お探しの記事は見つかりませんでした。", 404)
+    return jsonify(article_json(found))
 
 
 @bp.get("/healthz")

@@ -8,17 +8,21 @@ import time
 from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
+from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
+from search_app.didyoumean import suggest_query, wants_suggestion
 from search_app.facets import Facets, count_facets, facet_table
 from search_app.filters import SORTS, Filters, effective_sort
 from search_app.fusion import rank
 from search_app.index import IndexHandle
-from search_app.query import parse_query
-from search_app.ranking import Compiler
-from search_app.retrieval import match_spans
+from search_app.query import QuerySyntaxError, parse_query
+from search_app.ranking import CompiledQuery, Compiler
+from search_app.related import RelatedArticle, paragraphs, related_articles
+from search_app.retrieval import match_spans, run_query
 from search_app.snippets import Match, highlight, make_snippet
+from search_app.suggest import MAX_PREFIX_CHARS, Suggestion, VocabularyCache
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -58,6 +62,8 @@ class SearchPage:
     sort: str = "relevance"
     filters: Filters = field(default_factory=Filters)
     facets: Facets | None = None
+    # もしかして: a query that finds more, when this one found few.
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -76,7 +82,9 @@ class ArticleView:
     category: str
     tags: tuple[str, ...]
     description: str
-    paragraphs: tuple[str, ...] = field(default=())
+    # Escaped lines of the text, the reader's query marked in them.
+    paragraphs: tuple[Markup, ...] = field(default=())
+    related: tuple[RelatedArticle, ...] = field(default=())
 
 
 class SearchService:
@@ -85,6 +93,7 @@ class SearchService:
     def __init__(self, handle: IndexHandle, synonyms: SynonymTable | None = None) -> None:
         self.handle = handle
         self.synonyms = synonyms or SynonymTable()
+        self.vocabulary = VocabularyCache()
 
     def document_count(self) -> int:
         """Documents in the live index."""
@@ -145,15 +154,59 @@ class SearchService:
                 for i, (d, score) in enumerate(top)
             )
             counted = count_facets(facet_table(searcher), seen, filters) if seen is not None else None
-        return replace(base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted)
+        # もしかして looks at the articles with every word, not at the partial matches after them.
+        strict = total if found.partial_from is None else found.partial_from
+        suggestion = self._did_you_mean(query, strict, relaxed) if wants_suggestion(strict, relaxed) else None
+        return replace(
+            base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted, suggestion=suggestion
+        )
 
-    def article(self, path: str) -> ArticleView | None:
-        """The article stored under `path`, or None if the index has no such document."""
-        with self.handle.searcher() as s:
-            fields = s.document(path=path)
-        if fields is None:
+    def _did_you_mean(self, query: str, total: int, relaxed: bool) -> str | None:
+        """もしかして: a better query from the index's own words, or None."""
+        # Never waits for readings (ねんまつ → 年末): just after a reindex a kana word may go uncorrected.
+        with self.handle.searcher() as searcher:
+            vocabulary = self.vocabulary.get(searcher)
+            return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(searcher, q))
+
+    def _count(self, searcher: Searcher, query: str) -> int:
+        """How many documents have every word of a query (0 for one that cannot run)."""
+        compiled = self._compile_quietly(searcher, query)
+        return run_query(searcher, compiled.query, 1)[0] if compiled and compiled.query is not None else 0
+
+    def _compile_quietly(self, searcher: Searcher, query: str) -> CompiledQuery | None:
+        """The compiled query, or None for one the reader would have to fix (here it only adds extras)."""
+        try:
+            return Compiler(searcher.schema["body"].analyzer, self.synonyms.current(time.monotonic())).compile(
+                parse_query(query)
+            )
+        except (QuerySyntaxError, ValueError):
             return None
-        body = fields.get("body", "")
+
+    def suggest(self, prefix: str) -> list[Suggestion]:
+        """Completions of what the reader is typing; ValueError for a prefix that is too long."""
+        if len(prefix) > MAX_PREFIX_CHARS:
+            msg = f"入力が長すぎます（{MAX_PREFIX_CHARS} 文字まで）"
+            raise ValueError(msg)
+        if not prefix.strip():
+            return []
+        with self.handle.searcher() as searcher:
+            vocabulary = self.vocabulary.get(searcher)
+        if self.vocabulary.wait_for_readings():
+            with self.handle.searcher() as searcher:
+                vocabulary = self.vocabulary.get(searcher)
+        return vocabulary.complete(prefix)
+
+    def article(self, path: str, query: str = "") -> ArticleView | None:
+        """The article under `path` with `query` marked in its text, or None if the index has no such document."""
+        with self.handle.searcher() as s:
+            docnum = s.document_number(path=path)
+            if docnum is None:
+                return None
+            fields = s.stored_fields(docnum)
+            body = fields.get("body", "")
+            spans = self._article_spans(s, docnum, query) if query.strip() else []
+            lines = paragraphs(body, spans)
+            related = related_articles(s, docnum, fields)
         return ArticleView(
             path=fields["path"],
             title=fields.get("title", ""),
@@ -162,8 +215,16 @@ class SearchService:
             category=fields.get("category", ""),
             tags=_tags(fields.get("tags", "")),
             description=fields.get("description", ""),
-            paragraphs=tuple(p for p in body.split("\n") if p),
+            paragraphs=lines,
+            related=related,
         )
+
+    def _article_spans(self, searcher: Searcher, docnum: int, query: str) -> list[Match]:
+        """Where the query matches the article's text (nothing for a query that cannot run)."""
+        compiled = self._compile_quietly(searcher, query)
+        if compiled is None:
+            return []
+        return match_spans(searcher, [docnum], compiled.highlights).get(docnum, {}).get("body", [])
 
 
 def _to_hit(fields: dict, score: float, spans: dict[str, list[Match]], *, partial: bool = False) -> Hit:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from indexer.store import IndexUnavailableError
 from search_app.links import active_filters, feed_url, url_maker
@@ -45,6 +46,7 @@ def search() -> Any:
         low = max(1, results.page - _PAGE_WINDOW)
         high = min(results.pages, results.page + _PAGE_WINDOW)
         pages = list(range(low, high + 1))
+    suggestion_url = _with_query(results.suggestion) if results is not None and results.suggestion else None
     return render_template(
         "search.html",
         query=query,
@@ -55,17 +57,27 @@ def search() -> Any:
         feed_url=feed_url(args) if results is not None else None,
         # A new query from the box keeps the order the reader chose but not the filters.
         keep_sort=args.sort,
+        suggestion_url=suggestion_url,
     )
+
+
+def _with_query(query: str) -> str:
+    """The current search URL with another query: every other parameter kept, back to the first page."""
+    # Built by hand, not with url_for(**args): a parameter named like one of
+    # url_for's own arguments (endpoint, _external) must stay a plain parameter.
+    pairs = [("q", query), *((k, v) for k, v in request.args.items(multi=True) if k not in ("q", "page"))]
+    return url_for("pages.search") + "?" + urlencode(pairs)
 
 
 @bp.get("/articles/<path:path>")
 def article(path: str) -> Any:
     """An indexed article's page."""
     # The path is only a key into the index, never a file name on disk.
+    query = request.args.get("q", "")
     try:
-        found = get_service().article(path)
+        found = get_service().article(path, query)
     except IndexUnavailableError:
         return render_error("検索インデックスを準備中です。", 503)
     if found is None:
         abort(404, description="お探しの記事は見つかりませんでした。")
-    return render_template("article.html", article=found, query=request.args.get("q", ""))
+    return render_template("article.html", article=found, query=query)

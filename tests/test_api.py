@@ -37,6 +37,7 @@ def test_response_shape(client: FlaskClient) -> None:
         "sort",
         "filters",
         "facets",
+        "suggestion",
     }
     assert (result["relaxed"], result["dropped"]) == (False, [])
     assert result["query"] == "経費精算"

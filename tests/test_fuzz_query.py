@@ -27,7 +27,7 @@ ALLOWED_FIELDS = set(FIELD_PREFIXES.values())
 TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "link", "body", "a", "header", "p", "form", "label", "input", "button",
     "main", "section", "h1", "h2", "span", "strong", "ol", "li", "time", "nav", "ul", "footer", "code", "mark",
-    "article", "div", "aside", "details", "summary", "fieldset", "legend",
+    "article", "div", "aside", "details", "summary", "fieldset", "legend", "script",
 }  # fmt: skip
 
 
@@ -114,9 +114,11 @@ def check_api_answer(response) -> None:
         assert body["error"].strip()
         return
     assert set(body) == {
-        "query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits", "sort", "filters", "facets"
+        "query", "terms", "total", "page", "per_page", "relaxed", "dropped", "hits", "sort", "filters", "facets",
+        "suggestion",
     }  # fmt: skip
     assert body["total"] >= len(body["hits"])
+    assert body["suggestion"] is None or (isinstance(body["suggestion"], str) and body["suggestion"] != body["query"])
     assert len(body["hits"]) <= body["per_page"] <= MAX_PER_PAGE
     for hit in body["hits"]:
         assert only_marks(hit["snippet"])
@@ -160,6 +162,7 @@ def test_search_page_escapes_every_user_string(fuzz_client: FlaskClient, q: str)
     tags = soup.find_all()
     assert {t.name for t in tags} <= TEMPLATE_TAGS
     assert not [t for t in tags if any(a.lower().startswith("on") for a in t.attrs)]
+    assert all(s.get("src", "").startswith("/static/") and not s.string for s in soup.find_all("script"))
     for mark in soup.find_all("mark"):
         assert mark.find_parent(class_=["snippet", "hit-title"]) is not None
     box = soup.find("input", attrs={"name": "q"})

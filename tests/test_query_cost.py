@@ -35,8 +35,8 @@ def cost_app(built_index: Path) -> Iterator[Flask]:
     app.extensions["search_service"].handle.close()
 
 
-def compiled_all(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> list[wq.Query]:
-    """Every Whoosh query one search runs (the strict one, and a relaxed one after zero hits)."""
+def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_mean: bool) -> list[wq.Query]:
+    """Every Whoosh query one search runs, with or without the counts of もしかして."""
     seen: list[wq.Query] = []
     real = Searcher.search_with_collector
 
@@ -45,11 +45,27 @@ def compiled_all(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> list
         return real(self, q, collector, **kwargs)
 
     monkeypatch.setattr(Searcher, "search_with_collector", spy)
+    if not did_you_mean:
+        monkeypatch.setattr("search_app.search.wants_suggestion", lambda total, relaxed: False)
     with app.app_context():
         get_service().search(text)
     monkeypatch.undo()
+    return seen
+
+
+def compiled_all(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> list[wq.Query]:
+    """Every Whoosh query one search runs (the strict one, and a relaxed one after zero hits)."""
+    seen = searches(app, monkeypatch, text, did_you_mean=False)
     assert len(seen) <= 2
     return seen
+
+
+@pytest.mark.parametrize("text", ["経費 " * 333, "あ" * 1000, "a b " * 250, "経費精算" * 250, "見" * 101])
+def test_hostile_queries_get_no_did_you_mean_searches(
+    cost_app: Flask, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    # Long queries are never corrected: only the query's own searches run.
+    assert searches(cost_app, monkeypatch, text, did_you_mean=True) == compiled_all(cost_app, monkeypatch, text)
 
 
 def compiled(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> wq.Query:

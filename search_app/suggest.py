@@ -1,0 +1,336 @@
+"""Search-box completions: titles and frequent index terms, kana input through readings."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import logging
+import re
+import threading
+import unicodedata
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from whoosh.searching import Searcher
+
+from indexer.analysis import JanomeTokenizer, janome_tokenizer
+from indexer.ngrams import is_kana_word, to_katakana
+
+MAX_SUGGESTIONS = 8
+# Longer prefixes are refused (400): nobody types a 100-character word into a search box.
+MAX_PREFIX_CHARS = 100
+# Titles starting with the typed text come first, but leave room for terms.
+MAX_TITLE_STARTS = 5
+# Kanji terms whose reading is looked up (Janome, about 1 ms each, once per generation):
+# the most frequent. Title words have theirs already; kana terms read as written.
+MAX_READING_TERMS = 1000
+# Terms kept for spelling corrections (their one-deletion variants are indexed).
+MAX_SPELLING_TERMS = 20000
+# How long the first completion request of a new index generation waits for the readings (seconds).
+READINGS_WAIT = 10.0
+# Fields whose words complete the typed text (tags whole, from the keyword field).
+_TERM_FIELDS = ("body", "title", "tags")
+logger = logging.getLogger(__name__)
+_HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
+_KANJI_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Noun kinds that do not stand as words of their own in a compound (の, こと, それ, 3).
+_NOT_COMPOUND = frozenset({"非自立", "代名詞", "数", "接尾"})
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One completion: an article title (with its path) or an index term."""
+
+    text: str
+    kind: str  # "title" or "term"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class _Title:
+    text: str
+    key: str
+    reading: str
+    path: str
+    recency: int
+
+
+def normalize(text: str) -> str:
+    """The form typed text and index text are compared in: NFKC, lower case, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _is_word(term: str) -> bool:
+    """Terms worth offering: not hiragana-only (particles, inflections), not one Latin letter or digit."""
+    if _HIRAGANA_ONLY.fullmatch(term):
+        return False
+    return len(term) >= 2 or bool(_KANJI_CHAR.match(term))
+
+
+def _reading(tokens: Iterable[tuple[str, str]]) -> str | None:
+    """The katakana reading of a run of (surface, reading) words, or None if one has no reading."""
+    parts = []
+    for surface, reading in tokens:
+        if reading and reading != "*":
+            parts.append(to_katakana(reading))
+        elif is_kana_word(surface):
+            parts.append(to_katakana(surface))
+        else:
+            return None
+    return "".join(parts)
+
+
+def _deletions(word: str) -> Iterator[str]:
+    """The word with one character removed, at each position."""
+    for i in range(len(word)):
+        yield word[:i] + word[i + 1 :]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+class Vocabulary:
+    """Titles, terms with their document frequencies, and readings of one index generation."""
+
+    def __init__(self, titles: list[_Title], frequencies: dict[str, int], readings: dict[str, set[str]]) -> None:
+        self.titles = sorted(titles, key=lambda t: (-t.recency, t.text))
+        self.frequencies = frequencies
+        self._terms = sorted(t for t in frequencies if _is_word(t))
+        self._readings = sorted((r, s) for s, rs in readings.items() for r in rs)
+        self._by_reading: dict[str, list[str]] = {}
+        for reading, surface in self._readings:
+            self._by_reading.setdefault(reading, []).append(surface)
+        common = heapq.nlargest(MAX_SPELLING_TERMS, self._terms, key=lambda t: self.frequencies[t])
+        self._deletions: dict[str, list[str]] = {}
+        for term in common:
+            for key in {term, *_deletions(term)}:
+                self._deletions.setdefault(key, []).append(term)
+
+    @classmethod
+    def build(cls, searcher: Searcher) -> Vocabulary:
+        """The whole vocabulary of the index behind `searcher`, readings included."""
+        return collect(searcher).with_readings()
+
+    def complete(self, typed: str, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
+        """Titles starting with the text, then terms by document frequency, then titles containing it."""
+        prefix = normalize(typed)
+        if not prefix:
+            return []
+        kana = to_katakana(prefix) if is_kana_word(prefix) else ""
+        starts: list[_Title] = []
+        contains: list[_Title] = []
+        for title in self.titles:
+            if title.key.startswith(prefix) or (kana and title.reading.startswith(kana)):
+                starts.append(title)
+            elif prefix in title.key or (kana and kana in title.reading):
+                contains.append(title)
+        found: dict[str, Suggestion] = {}
+        for title in starts[:MAX_TITLE_STARTS]:
+            found.setdefault(title.text, Suggestion(title.text, "title", title.path))
+        for term in self._complete_terms(prefix, kana, limit):
+            found.setdefault(term, Suggestion(term, "term"))
+        for title in [*starts[MAX_TITLE_STARTS:], *contains]:
+            if len(found) >= limit:
+                break
+            found.setdefault(title.text, Suggestion(title.text, "title", title.path))
+        return list(found.values())[:limit]
+
+    def _complete_terms(self, prefix: str, kana: str, limit: int) -> list[str]:
+        candidates = set(_prefixed(self._terms, prefix))
+        if kana:
+            lo = bisect.bisect_left(self._readings, (kana,))
+            for reading, surface in self._readings[lo:]:
+                if not reading.startswith(kana):
+                    break
+                candidates.add(surface)
+        return heapq.nsmallest(limit, candidates, key=lambda t: (-self.frequencies.get(t, 0), len(t), t))
+
+    def frequency(self, term: str) -> int:
+        """How many documents hold the term (0 if the index has no such term)."""
+        return self.frequencies.get(term, 0)
+
+    def spellings_of_reading(self, kana: str) -> list[str]:
+        """Words read exactly as the kana text, most frequent first (けいひせいさん → 経費精算)."""
+        surfaces = self._by_reading.get(to_katakana(kana), [])
+        return sorted(surfaces, key=lambda s: (-self.frequency(s), s))
+
+    def near(self, word: str) -> list[str]:
+        """Known words one edit away from the word, most frequent first (経費清算 → 経費精算)."""
+        found = set()
+        for key in {word, *_deletions(word)}:
+            found.update(self._deletions.get(key, ()))
+        found.discard(word)
+        close = [t for t in found if edit_distance(t, word) <= 1]
+        # A substituted character (清算 → 精算) before a dropped or added one.
+        return sorted(close, key=lambda t: (len(t) != len(word), -self.frequency(t), t))
+
+
+def _prefixed(terms: list[str], prefix: str) -> Iterator[str]:
+    lo = bisect.bisect_left(terms, prefix)
+    for term in terms[lo:]:
+        if not term.startswith(prefix):
+            return
+        yield term
+
+
+def _add_reading(readings: dict[str, set[str]], surface: str, reading: str | None) -> None:
+    if reading:
+        readings.setdefault(surface, set()).add(reading)
+
+
+def janome_reading(text: str) -> str | None:
+    """The katakana reading of a word or short phrase, from Janome's dictionary (None if a part has none)."""
+    return _reading((t.surface, t.reading) for t in janome_tokenizer().tokenize(text))
+
+
+def _title_words(title: str) -> list[tuple[str, str, str]]:
+    """(surface, reading, part of speech) of a title's words, in the index's normalized form."""
+    words = []
+    for t in JanomeTokenizer()(title, chars=True):
+        pos = "名詞" if t.pos_major == "名詞" and t.pos_minor not in _NOT_COMPOUND else t.pos_major
+        words.append((normalize(t.text), t.reading, pos))
+    return words
+
+
+def _compounds(words: list[tuple[str, str, str]]) -> Iterator[tuple[str, str | None]]:
+    """Each noun, and each run of two or more nouns as one compound (経費 + 精算 → 経費精算)."""
+    run: list[tuple[str, str]] = []
+    for surface, reading, pos in [*words, ("", "", "")]:
+        if pos == "名詞":
+            run.append((surface, reading))
+            yield surface, _reading([(surface, reading)])
+            continue
+        if len(run) > 1:
+            yield "".join(s for s, _ in run), _reading(run)
+        run = []
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What the index holds for the vocabulary, read in one pass (no Janome: cheap)."""
+
+    titles: tuple[_Title, ...]
+    frequencies: dict[str, int]
+    tags: tuple[str, ...]
+
+    def without_readings(self) -> Vocabulary:
+        """A vocabulary that completes kanji and Latin input (and kana words) at once."""
+        readings = {t: {to_katakana(t)} for t in self.frequencies if is_kana_word(t) and _is_word(t)}
+        return Vocabulary(list(self.titles), dict(self.frequencies), readings)
+
+    def with_readings(self) -> Vocabulary:
+        """The full vocabulary: titles, their compounds and frequent terms with Janome readings."""
+        frequencies = dict(self.frequencies)
+        readings: dict[str, set[str]] = {}
+        for tag in self.tags:
+            _add_reading(readings, tag, janome_reading(tag))
+        titles = []
+        title_counts: dict[str, int] = {}
+        for title in self.titles:
+            words = _title_words(title.text)
+            reading = "".join(to_katakana(r) if r and r != "*" else s for s, r, _pos in words)
+            titles.append(_Title(title.text, title.key, reading, title.path, title.recency))
+            for surface, word_reading in _compounds(words):
+                title_counts[surface] = title_counts.get(surface, 0) + 1
+                _add_reading(readings, surface, word_reading)
+        for surface, count in title_counts.items():
+            frequencies[surface] = max(frequencies.get(surface, 0), count)
+        for term in frequencies:
+            if term not in readings and is_kana_word(term) and _is_word(term):
+                _add_reading(readings, term, to_katakana(term))
+        unread = (t for t in frequencies if t not in readings and _KANJI_CHAR.search(t))
+        for term in heapq.nlargest(MAX_READING_TERMS, unread, key=frequencies.__getitem__):
+            _add_reading(readings, term, janome_reading(term))
+        return Vocabulary(titles, frequencies, readings)
+
+
+def collect(searcher: Searcher) -> Collected:
+    """Terms with their document frequencies, tag values and titles of the searcher's index."""
+    reader = searcher.reader()
+    frequencies: dict[str, int] = {}
+    for fieldname in _TERM_FIELDS:
+        if fieldname in reader.schema:
+            for term, info in reader.iter_field(fieldname):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+    tags = []
+    for term, info in reader.iter_field("tag") if "tag" in reader.schema else ():
+        text = normalize(term.decode("utf-8") if isinstance(term, bytes) else term)
+        frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+        tags.append(text)
+    titles = []
+    for fields in searcher.all_stored_fields():
+        title = fields.get("title", "")
+        if title:
+            date = fields.get("date")
+            recency = date.toordinal() if isinstance(date, dt.date) else 0
+            titles.append(_Title(title, normalize(title), "", fields["path"], recency))
+    return Collected(tuple(titles), frequencies, tuple(tags))
+
+
+class VocabularyCache:
+    """The vocabulary of the searcher's index generation, rebuilt after a reindex.
+
+    Reading the index is quick and happens in the request; looking up readings
+    with Janome (about a millisecond a title or word: seconds for thousands of
+    articles) runs in a background thread; until it is done, completions work
+    without readings. Callers may wait for it (`wait_for_readings`) after they
+    have let go of the searcher, so other requests are not held up.
+    """
+
+    def __init__(self, wait: float = READINGS_WAIT) -> None:
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._reader: weakref.ReferenceType | None = None
+        self._vocabulary: Vocabulary | None = None
+        self._done = threading.Event()
+        self._claimed = False
+
+    def get(self, searcher: Searcher) -> Vocabulary:
+        """The vocabulary for this searcher's reader (a new reader means a new generation)."""
+        reader = searcher.reader()
+        with self._lock:
+            if self._vocabulary is None or self._reader is None or self._reader() is not reader:
+                collected = collect(searcher)
+                self._vocabulary = collected.without_readings()
+                self._reader = ref = weakref.ref(reader)
+                self._done = done = threading.Event()
+                self._claimed = False
+                worker = threading.Thread(target=self._enrich, args=(collected, ref, done), daemon=True)
+                worker.start()
+            return self._vocabulary
+
+    def wait_for_readings(self) -> bool:
+        """True once the readings of the latest generation are in; the first caller waits up to `wait` seconds.
+
+        Only one request per generation waits: the others answer at once,
+        without readings, until the thread is done.
+        """
+        with self._lock:
+            done, first = self._done, not self._claimed
+            self._claimed = True
+        return done.wait(self.wait) if first else done.is_set()
+
+    def _enrich(self, collected: Collected, ref: weakref.ReferenceType, done: threading.Event) -> None:
+        try:
+            vocabulary = collected.with_readings()
+            with self._lock:
+                if self._reader is ref:  # still the live generation
+                    self._vocabulary = vocabulary
+        except Exception:
+            # Completions keep working without readings; the next generation tries again.
+            logger.exception("could not look up the readings of the vocabulary")
+        finally:
+            done.set()
