@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search_app.gramscore import gram_scores, mask, top
 from search_app.ranking import CompiledQuery
-from search_app.retrieval import by_score, relax, run_query, text_bag
+from search_app.retrieval import by_score, relax, run_query
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
 # candidate's score (one setting for JSQuAD and livedoor headlines, make eval).
@@ -47,7 +49,7 @@ def rank(
     if compiled.query is None:
         total, ranked = run_query(searcher, wq.Every(), limit, allow=allow, sort=sort, seen=seen)
         return Ranked(total, ranked)
-    bag = text_bag(compiled.text_grams) if sort == "relevance" else None
+    bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
     depth = max(limit, FUSION_DEPTH) if bag is not None else limit
     total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=seen)
     loosen = len(compiled.units) > 1
@@ -59,7 +61,7 @@ def rank(
     if total >= FILL_BELOW or not loosen or not compiled.sentence:
         return Ranked(total, ranked[:limit])
     strict = {d for d, _ in ranked}
-    grams = run_query(searcher, _without_negatives(bag, compiled), FILL_LIMIT + len(strict), allow=allow)[1]
+    grams = top(bag, FILL_LIMIT + len(strict), _allowed(searcher, compiled, allow))
     # A partial match has at least one of the words; n-grams alone (した) are not enough.
     some = scores_for(searcher, wq.Or([u.query for u in compiled.units]), [d for d, _ in grams if d not in strict])
     fill = [(d, score) for d, score in grams if d in some][:FILL_LIMIT]
@@ -75,7 +77,7 @@ def rank(
 def _relaxed(
     searcher: Searcher,
     compiled: CompiledQuery,
-    bag: wq.Query | None,
+    bag: np.ndarray | None,
     sizes: tuple[int, int],
     allow: wq.Query | None,
     sort: str,
@@ -90,8 +92,12 @@ def _relaxed(
         seen.clear()
     total, ranked = run_query(searcher, query, depth, allow=allow, sort=sort, seen=seen)
     if bag is not None and ranked:
-        # Relaxed, the n-gram ranking brings candidates of its own.
-        grams = run_query(searcher, _without_negatives(bag, compiled), depth, allow=allow)[1]
+        # Relaxed, the n-gram ranking brings candidates of its own (a fixed number, so that
+        # the total, which counts those without any of the words, never depends on the page).
+        grams = top(bag, FUSION_DEPTH, _allowed(searcher, compiled, allow))
+        listed = {d for d, _ in ranked}
+        unlisted = [d for d, _ in grams if d not in listed]
+        total += len(unlisted) - len(scores_for(searcher, query, unlisted))
         kept = [u.query for u in compiled.units if u.label not in dropped]
         # Keywords: the articles with every kept word first. A sentence is ranked as a whole.
         first = None
@@ -101,8 +107,13 @@ def _relaxed(
     return Ranked(total, ranked[:limit], relaxed=True, dropped=dropped)
 
 
-def _without_negatives(bag: wq.Query, compiled: CompiledQuery) -> wq.Query:
-    return wq.AndNot(bag, wq.Or(compiled.negatives)) if compiled.negatives else bag
+def _allowed(searcher: Searcher, compiled: CompiledQuery, allow: wq.Query | None) -> np.ndarray | None:
+    """The documents the filters leave and the negated words do not exclude (None: all)."""
+    allowed = None if allow is None else mask(searcher, searcher.docs_for_query(allow), keep=True)
+    if compiled.negatives:
+        kept = mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
+        allowed = kept if allowed is None else allowed & kept
+    return allowed
 
 
 def _word_matches(searcher: Searcher, compiled: CompiledQuery, ranked: list[tuple[int, float]]) -> set[int] | None:
@@ -137,7 +148,7 @@ def fuse(
     words: list[tuple[int, float]],
     words_query: wq.Query,
     grams: list[tuple[int, float]],
-    grams_query: wq.Query,
+    gram_vector: np.ndarray,
     *,
     first: set[int] | None = None,
 ) -> list[tuple[int, float]]:
@@ -148,18 +159,15 @@ def fuse(
     every shared stretch of text, so a compound cut differently or a question's
     wording still lifts the right article. Candidates in `first` rank before the rest.
     """
-    word_scores, gram_scores = dict(words), dict(grams)
+    word_scores = dict(words)
     candidates = list(dict.fromkeys([d for d, _ in words] + [d for d, _ in grams]))
     word_scores |= scores_for(searcher, words_query, [d for d in candidates if d not in word_scores])
-    gram_scores |= scores_for(searcher, grams_query, [d for d in candidates if d not in gram_scores])
+    by_grams = {d: float(gram_vector[d]) for d in candidates}
     best_words = max(word_scores.values(), default=0.0) or 1.0
-    best_grams = max(gram_scores.values(), default=0.0) or 1.0
+    best_grams = max(by_grams.values(), default=0.0) or 1.0
     fused = by_score(
         searcher,
-        [
-            (d, word_scores.get(d, 0.0) / best_words + FUSION_WEIGHT * gram_scores.get(d, 0.0) / best_grams)
-            for d in candidates
-        ],
+        [(d, word_scores.get(d, 0.0) / best_words + FUSION_WEIGHT * by_grams[d] / best_grams) for d in candidates],
     )
     if first is None:
         return fused

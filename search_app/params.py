@@ -60,9 +60,10 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
 
 def _tags(args: Mapping[str, str]) -> tuple[str, ...]:
     raw = args.getlist("tag") if hasattr(args, "getlist") else [args.get("tag", "")]
-    # An empty value (a blank form field) asks for nothing; a repeated tag once.
+    # An empty value (a blank form field) asks for nothing; a repeated tag once. The limit
+    # counts every value sent, as the API description says.
     tags = tuple(dict.fromkeys(_label(t, "tag") for t in raw if t))
-    if len(tags) > MAX_TAGS:
+    if len(raw) > MAX_TAGS:
         msg = f"tag は {MAX_TAGS} 個までにしてください"
         raise BadParameterError(msg)
     return tags

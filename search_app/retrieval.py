@@ -15,8 +15,6 @@ from search_app.snippets import Match
 
 # How much more a relaxed match counts when it has every kept unit.
 KEPT_BOOST = 1.0
-# Weight of the query's character n-grams in relaxed ranking.
-GRAM_WEIGHT = 0.3
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
 _MISSING_DATE = 2**63
@@ -79,11 +77,6 @@ def by_score(searcher: Searcher, ranked: list[tuple[int, float]]) -> list[tuple[
     return sorted(ranked, key=lambda item: (-round(item[1], 9), -recency(item[0])))
 
 
-def text_bag(grams: list[str]) -> wq.Query | None:
-    """Any of the query's n-grams in text_ng (title and body as one text): the n-gram ranking."""
-    return wq.Or([wq.Term("text_ng", g) for g in grams]) if grams else None
-
-
 def relax(
     searcher: Searcher, compiled: CompiledQuery, allowed: set[int] | None = None
 ) -> tuple[wq.Query | None, tuple[str, ...]]:
@@ -110,10 +103,6 @@ def relax(
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
     some = wq.Or([units[i].query for i in alive])
     query: wq.Query = some
-    if GRAM_WEIGHT and (bag := text_bag(compiled.text_grams)) is not None:
-        # Character n-grams of the whole query add evidence for words Janome cut
-        # differently in the query and in the text (and every n-gram match is a match).
-        query = wq.Or([some, _boost(bag, GRAM_WEIGHT)])
     if KEPT_BOOST and len(kept) > 1:
         # Documents with every kept unit get their score again, times KEPT_BOOST.
         query = wq.AndMaybe(query, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))

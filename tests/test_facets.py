@@ -251,6 +251,7 @@ BAD = [
     ({"sort": "foo"}, "sort"),
     ({"sort": "Newest"}, "sort"),
     ({"tag": [f"タグ{i}" for i in range(11)]}, "tag"),
+    ({"tag": [""] * 11}, "tag"),
     ({"category": "あ" * 101}, "category"),
     ({"tag": "あ" * 101}, "tag"),
     ({"category": "経理\x00"}, "category"),
