@@ -1,9 +1,9 @@
-"""Ranking by words and by n-grams together; strict matches first, partial ones after a short list."""
+"""Ranking by words and by n-grams together; keywords must all match, a sentence is ranked as a whole."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
@@ -18,10 +18,6 @@ from search_app.retrieval import by_score, relax, run_query
 FUSION_WEIGHT = 3.0
 # Candidates each ranking brings to the fusion (more when the page asks for more).
 FUSION_DEPTH = 100
-# Fewer strict matches than this for a sentence query and the best partial matches follow them.
-FILL_BELOW = 10
-# At most this many partial matches follow (a fixed number, so totals never depend on the page).
-FILL_LIMIT = 100
 
 
 @dataclass
@@ -32,8 +28,10 @@ class Ranked:
     ranked: list[tuple[int, float]]
     relaxed: bool = False
     dropped: tuple[str, ...] = ()
-    # Where the matches that lack some of the words begin (None: there are none).
-    partial_from: int | None = None
+    # How many articles have every word (`total` may count more for a sentence).
+    strict_total: int = 0
+    # The listed articles that lack some of the words, when others have them all.
+    partial: set[int] = field(default_factory=set)
 
 
 def rank(
@@ -52,26 +50,20 @@ def rank(
     bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
     depth = max(limit, FUSION_DEPTH) if bag is not None else limit
     total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=seen)
-    loosen = len(compiled.units) > 1
-    if total == 0 and loosen:
-        return _relaxed(searcher, compiled, bag, (limit, depth), allow, sort, seen)
+    if len(compiled.units) > 1 and (total == 0 or compiled.sentence):
+        # Nothing has every word, or the reader typed a sentence (a question, a headline,
+        # whose words an article rarely has all of): ranked by how much of it each has.
+        found = _relaxed(searcher, compiled, bag, (limit, depth), allow, sort, seen)
+        if total:
+            found.relaxed, found.dropped = False, ()
+            listed = [d for d, _ in found.ranked]
+            found.partial = set(listed) - set(scores_for(searcher, compiled.query, listed))
+        found.strict_total = total
+        return found
     if bag is None or not ranked:
-        return Ranked(total, ranked[:limit])
+        return Ranked(total, ranked[:limit], strict_total=total)
     ranked = fuse(searcher, ranked, compiled.query, [], bag, first=_word_matches(searcher, compiled, ranked))
-    if total >= FILL_BELOW or not loosen or not compiled.sentence:
-        return Ranked(total, ranked[:limit])
-    strict = {d for d, _ in ranked}
-    grams = top(bag, FILL_LIMIT + len(strict), _allowed(searcher, compiled, allow))
-    # A partial match has at least one of the words; n-grams alone (した) are not enough.
-    some = scores_for(searcher, wq.Or([u.query for u in compiled.units]), [d for d, _ in grams if d not in strict])
-    fill = [(d, score) for d, score in grams if d in some][:FILL_LIMIT]
-    if not fill:
-        return Ranked(total, ranked[:limit])
-    # On the fused scale: n-gram scores over the best of them, times their weight.
-    best = fill[0][1] or 1.0
-    fill = [(d, FUSION_WEIGHT * score / best) for d, score in fill]
-    # Partial matches follow every strict one, in the n-gram ranking's order.
-    return Ranked(total + len(fill), (ranked + fill)[:limit], partial_from=len(ranked))
+    return Ranked(total, ranked[:limit], strict_total=total)
 
 
 def _relaxed(
@@ -92,12 +84,12 @@ def _relaxed(
         seen.clear()
     total, ranked = run_query(searcher, query, depth, allow=allow, sort=sort, seen=seen)
     if bag is not None and ranked:
-        # Relaxed, the n-gram ranking brings candidates of its own (a fixed number, so that
-        # the total, which counts those without any of the words, never depends on the page).
+        # Relaxed, the n-gram ranking brings candidates of its own: those with at least
+        # one of the words (n-grams alone, such as した, are not a match).
         grams = top(bag, FUSION_DEPTH, _allowed(searcher, compiled, allow))
         listed = {d for d, _ in ranked}
-        unlisted = [d for d, _ in grams if d not in listed]
-        total += len(unlisted) - len(scores_for(searcher, query, unlisted))
+        matching = scores_for(searcher, query, [d for d, _ in grams if d not in listed])
+        grams = [(d, score) for d, score in grams if d in listed or d in matching]
         kept = [u.query for u in compiled.units if u.label not in dropped]
         # Keywords: the articles with every kept word first. A sentence is ranked as a whole.
         first = None

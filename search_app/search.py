@@ -41,7 +41,7 @@ class Hit:
     tags: tuple[str, ...]
     score: float
     snippet: Markup
-    # True for a match that lacks some of the words (after a short list of full matches).
+    # True for a match that lacks some of the words while other articles have them all.
     partial: bool = False
 
 
@@ -147,15 +147,13 @@ class SearchService:
             total, ranked, relaxed, dropped = found.total, found.ranked, found.relaxed, found.dropped
             top = ranked[(page - 1) * per_page : limit]
             spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
-            first = (page - 1) * per_page
-            partial_from = found.partial_from if found.partial_from is not None else total
             hits = tuple(
-                _to_hit(searcher.stored_fields(d), score, spans.get(d, {}), partial=first + i >= partial_from)
-                for i, (d, score) in enumerate(top)
+                _to_hit(searcher.stored_fields(d), score, spans.get(d, {}), partial=d in found.partial)
+                for d, score in top
             )
             counted = count_facets(facet_table(searcher), seen, filters) if seen is not None else None
-        # もしかして looks at the articles with every word, not at the partial matches after them.
-        strict = total if found.partial_from is None else found.partial_from
+        # もしかして looks at the articles with every word, not at the partial matches.
+        strict = found.strict_total
         suggestion = self._did_you_mean(query, strict, relaxed) if wants_suggestion(strict, relaxed) else None
         return replace(
             base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted, suggestion=suggestion
