@@ -13,9 +13,14 @@ SEARCH_URL = re.compile(r"/search\?")
 ARTICLE_URL = re.compile(r"/articles/")
 
 
+def params_of(url: str) -> dict[str, list[str]]:
+    """A URL's query parameters."""
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
 def params(page: Page) -> dict[str, list[str]]:
     """The current URL's query parameters."""
-    return parse_qs(urlsplit(page.url).query, keep_blank_values=True)
+    return params_of(page.url)
 
 
 def path_of(page: Page) -> str:

@@ -16,6 +16,7 @@ from tests.browser.reader import (
     hit_titles,
     hits,
     params,
+    params_of,
     search,
     total,
 )
@@ -153,3 +154,18 @@ def test_date_range_form_filters_by_date(page: Page, field: str, value: str) -> 
     assert all(d is not None for d in dates)
     assert all((d[:10] >= value) if field == "date_from" else (d[:10] <= value) for d in dates if d)
     expect(page.locator(f'a.chip[data-filter="{field}"][data-value="{value}"]')).to_be_visible()
+
+
+@pytest.mark.parametrize(("typo", "fixed"), [("経費清算", "経費精算"), ("健康信断", "健康診断")])
+def test_did_you_mean_searches_the_corrected_query_keeping_the_order(page: Page, typo: str, fixed: str) -> None:
+    page.goto(f"/search?q={typo}&sort=newest")
+    link = page.locator("p.did-you-mean a")
+    expect(link).to_have_text(fixed)
+    link.click()
+    page.wait_for_url(lambda url: typo not in params_of(url).get("q", [""])[0])
+    assert params(page)["q"] == [fixed]
+    assert params(page)["sort"] == ["newest"]
+    expect(page.locator("input#q")).to_have_value(fixed)
+    assert total(page) > 0
+    assert any(fixed[:2] in text for text in page.locator("ol.results p.snippet mark").all_inner_texts())
+    expect(page.locator("p.did-you-mean")).to_have_count(0)
