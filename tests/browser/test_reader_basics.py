@@ -100,6 +100,14 @@ def test_phone_width_has_no_sideways_scroll_and_a_visible_search_box(phone_page:
     assert box["height"] >= 32
 
 
+@pytest.mark.parametrize("screen", ["results", "filtered"])
+def test_phone_shows_the_first_result_on_the_first_screen(phone_page: Page, screen: str) -> None:
+    # A reader who searched on a phone sees an answer, not only the 絞り込み lists, without scrolling.
+    page = phone_page
+    SCREENS[screen](page)
+    expect(hits(page).first.locator("h2.hit-title a")).to_be_in_viewport()
+
+
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_accessibility_smoke(page: Page, screen: str) -> None:
     SCREENS[screen](page)
