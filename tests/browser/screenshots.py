@@ -18,15 +18,17 @@ VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1},
     "phone": {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True},
 }
-# A desktop page taller than this is cut: the README shows what a reader sees first and a little more.
-MAX_HEIGHT = 1800
+# A desktop page taller than this is cut: the README shows what a reader sees first and a little more
+# (the whole article, down to 関連する記事, fits under the article's limit).
+MAX_HEIGHT = {"search": 1800, "article": 3600}
 STEP_TIMEOUT_MS = 15_000
 
 
 def shoot(page: Page, target: Path, full: bool) -> None:
-    """Save the page (the viewport, or the whole page up to MAX_HEIGHT) as a PNG."""
+    """Save the page (the viewport, or the whole page up to its MAX_HEIGHT) as a PNG."""
     if full:
-        height = min(int(page.evaluate("document.scrollingElement.scrollHeight")), MAX_HEIGHT)
+        limit = MAX_HEIGHT[target.stem.split("-")[0]]
+        height = min(int(page.evaluate("document.scrollingElement.scrollHeight")), limit)
         width = int(page.evaluate("window.innerWidth"))
         page.screenshot(path=target, full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
     else:
