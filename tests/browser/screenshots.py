@@ -51,10 +51,13 @@ def reader_visit(browser: Browser, base: str, kind: str, out: Path, query: str) 
     page.wait_for_url(re.compile(r"/articles/"))
     page.locator("article.article h1").wait_for()
     if kind == "phone":
-        # Bring the first highlighted word into view, below the title, as a reader scrolling would.
+        # Bring the first highlighted word into view (when it is below the fold), as a reader scrolling would.
         mark = page.locator("div.article-body mark").first
         if mark.count():
-            mark.evaluate("m => window.scrollTo(0, Math.max(0, m.getBoundingClientRect().top + scrollY - 240))")
+            mark.evaluate(
+                "m => { const r = m.getBoundingClientRect();"
+                " if (r.bottom > innerHeight) window.scrollTo(0, r.top + scrollY - 240); }"
+            )
     shoot(page, out / f"article-{kind}.png", full=kind == "desktop")
     context.close()
 
