@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
-    ConsoleMessage,
     Error,
     Page,
     Playwright,
@@ -19,10 +17,9 @@ from playwright.sync_api import (
 )
 
 from tests.browser.live import CORPUS, INSTALL_HINT, build_index, chromium_path, missing_chromium_reason, serve
+from tests.browser.reader import DESKTOP, PHONE, Problems
 
 HERE = Path(__file__).resolve().parent
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
 # Generous for a shared 2-core machine; a reader's step that takes longer than this has failed.
 STEP_TIMEOUT_MS = 15_000
 
@@ -74,20 +71,6 @@ def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
     build_index(CORPUS, root / "index")
     with serve(root / "index", root / "server.log") as base:
         yield base
-
-
-@dataclass
-class Problems:
-    """What the browser complained about: console errors, uncaught exceptions, CSP violations."""
-
-    messages: list[str] = field(default_factory=list)
-
-    def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.messages.append(f"console error: {message.text} ({message.location.get('url', '')})")
-
-    def page_error(self, error: Error) -> None:
-        self.messages.append(f"uncaught: {error.message}")
 
 
 @pytest.fixture

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page, expect
 
 # 37 of the 44 bundled articles mention 管理: four pages at 10 a page, seven categories, ten years.
 QUERY = "管理"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
 SEARCH_URL = re.compile(r"/search\?")
 ARTICLE_URL = re.compile(r"/articles/")
 
@@ -75,3 +78,17 @@ def chips(page: Page) -> Locator:
 def no_horizontal_scroll(page: Page) -> bool:
     """Whether the page fits the viewport's width (nothing to scroll sideways)."""
     return bool(page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"))
+
+
+@dataclass
+class Problems:
+    """What the browser complained about: console errors, uncaught exceptions, CSP violations."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.messages.append(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def page_error(self, error: Error) -> None:
+        self.messages.append(f"uncaught: {error.message}")

@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, Problems
 from tests.browser.reader import (
     ARTICLE_URL,
+    PHONE,
     QUERY,
     SEARCH_URL,
+    Problems,
     facet_values,
     hit_titles,
     hits,
