@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.reader import (
     ARTICLE_URL,
@@ -190,3 +190,18 @@ def test_console_has_no_errors_or_csp_violations(
     reader.wait_for_load_state("load")
     # Scripts and styles only come from this site's own files, so nothing can have been refused.
     assert problems.messages == []
+
+
+def test_the_console_check_hears_a_csp_violation(page: Page, problems: Problems) -> None:
+    # The check above can fail: an inline script slipped into the real page (with the server's own
+    # CSP header) is refused, and the refusal reaches the problem log.
+    def inject(route: Route) -> None:
+        response = route.fetch()
+        body = response.text().replace("</body>", "<script>document.title = 'x';</script></body>")
+        route.fulfill(response=response, body=body)
+
+    page.route("**/", inject)
+    page.goto("/")
+    expect(page.locator("input#q")).to_be_visible()
+    page.wait_for_load_state("load")
+    assert any("CSP violation: script-src" in m for m in problems.messages), problems.messages
