@@ -13,11 +13,12 @@ LDCC ?= ../shared/data/ldcc
 BENCH_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: help install install-eval index rebuild serve run dev test eval bench loadtest lint format clean
+.PHONY: help install install-eval index rebuild serve run dev test screenshots eval bench loadtest lint format clean
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
 	@echo "make test     set up and run the whole test suite"
+	@echo "make screenshots  docs/search-*.png and docs/article-*.png in Debian's Chromium (apt-get install chromium)"
 	@echo "make index    bring the index up to date with corpus/ (CORPUS=, INDEX= override)"
 	@echo "make rebuild  build a fresh index beside the live one and swap it in"
 	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
@@ -60,6 +61,10 @@ dev: install
 
 test: install
 	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)
+
+# The README's pictures: the bundled corpus served by the production server, photographed in Chromium.
+screenshots: install
+	$(PY) -m tests.browser.screenshots
 
 eval: install-eval
 	$(PY) -m bench.eval_relevance $(EVAL_ARGS)
