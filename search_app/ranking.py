@@ -72,8 +72,8 @@ class CompiledQuery:
     text_grams: list[str] = field(default_factory=list)
     # The strict query with words alone (no n-grams or readings): what it matches ranks first.
     word_query: wq.Query | None = None
-    # One stretch of text with no operators (a question, a headline): ranked by how much
-    # of it an article shares. Words typed apart are keywords, and all of them count.
+    # Plain text with particles or many words in a stretch (a question, a headline): ranked
+    # by how much of it an article shares. Compounds typed apart are keywords: all must match.
     sentence: bool = False
     terms: list[str] = field(default_factory=list)
     highlights: Highlights = field(default_factory=Highlights)
@@ -177,13 +177,9 @@ class Compiler:
                 self.out.units.append(Unit(_describe(n), q))
         # The same word typed many times is one unit (relaxation looks at each unit).
         self.out.units = list({u.label: u for u in self.out.units}.values())[:MAX_UNITS]
-        self.out.sentence = (
-            len(top) == 1
-            and isinstance(node, Words)
-            and not node.phrase
-            and not node.fields
-            and self._is_sentence(node.text)
-        )
+        # Plain text only (no quotes, fields or operators), with particles or many words in it.
+        plain = all(isinstance(n, Words) and not n.phrase and not n.fields for n in top)
+        self.out.sentence = plain and any(isinstance(n, Words) and self._is_sentence(n.text) for n in top)
         self.out.negatives = [q for n in top if isinstance(n, Not) and (q := self._node(n.node, positive=False))]
         if self.out.query is not None and len(positives) > 1:
             self.out.query = self._with_nearness(self.out.query, positives)
