@@ -169,6 +169,37 @@ def test_a_long_run_keeps_the_query_strict(client: FlaskClient) -> None:
     assert "宇宙" in result["dropped"]
 
 
+@pytest.mark.parametrize(
+    ("query", "first", "partial"),
+    [
+        # A sentence: articles with only some of its words are listed too, and marked.
+        ("書類を窓口に出しました", "dashita.html", "submit.html"),
+        ("経費精算は月末に締めますか", "keihi.html", "far.html"),
+    ],
+)
+def test_a_sentence_is_ranked_as_a_whole(client: FlaskClient, query: str, first: str, partial: str) -> None:
+    result = api(client, query)
+    assert result["relaxed"] is False
+    assert paths(result)[0] == first
+    flags = {h["path"]: h["partial"] for h in result["hits"]}
+    assert flags[first] is False
+    assert flags[partial] is True
+
+
+@pytest.mark.parametrize("query", ["書類 窓口", "経費精算 月末", '"書類を窓口"'])
+def test_keywords_must_all_match(client: FlaskClient, query: str) -> None:
+    result = api(client, query)
+    assert result["total"] == len(result["hits"]) >= 1
+    assert not any(h["partial"] for h in result["hits"])
+
+
+def test_a_sentence_shows_its_partial_matches_on_the_page(client: FlaskClient) -> None:
+    soup = BeautifulSoup(client.get("/search", query_string={"q": "書類を窓口に出しました"}).text, "html.parser")
+    hits = soup.select("ol.results > li.hit")
+    assert hits[0].select_one(".partial-note") is None
+    assert any(h.select_one(".partial-note") for h in hits[1:])
+
+
 def test_nothing_matches_at_all(client: FlaskClient) -> None:
     result = api(client, "宇宙旅行 火星")
     assert result["total"] == 0
