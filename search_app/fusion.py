@@ -50,9 +50,10 @@ def rank(
     bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
     depth = max(limit, FUSION_DEPTH) if bag is not None else limit
     total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=seen)
-    if len(compiled.units) > 1 and (total == 0 or compiled.sentence):
+    if len(compiled.units) > 1 and (total == 0 or (compiled.sentence and bag is not None)):
         # Nothing has every word, or the reader typed a sentence (a question, a headline,
         # whose words an article rarely has all of): ranked by how much of it each has.
+        # Sorted by date, a sentence's words must all match, as keywords do.
         found = _relaxed(searcher, compiled, bag, (limit, depth), allow, sort, seen)
         if total:
             found.relaxed, found.dropped = False, ()

@@ -186,6 +186,11 @@ def test_a_sentence_is_ranked_as_a_whole(client: FlaskClient, query: str, first:
     assert flags[partial] is True
 
 
+def test_a_sentence_sorted_by_date_needs_every_word(client: FlaskClient) -> None:
+    response = client.get("/api/search", query_string={"q": "書類を窓口に出しました", "sort": "newest"})
+    assert [h["path"] for h in response.json["hits"]] == ["dashita.html"]
+
+
 @pytest.mark.parametrize("query", ["書類 窓口", "経費精算 月末", '"書類を窓口"'])
 def test_keywords_must_all_match(client: FlaskClient, query: str) -> None:
     result = api(client, query)
