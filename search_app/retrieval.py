@@ -13,6 +13,8 @@ from search_app.filters import RecordingFilterCollector, by_date
 from search_app.ranking import CompiledQuery, Highlights
 from search_app.snippets import Match
 
+# How much more a relaxed match counts when it has every kept unit.
+KEPT_BOOST = 1.0
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
 _MISSING_DATE = 2**63
@@ -82,9 +84,8 @@ def relax(
 
     Units (words) that match nothing are dropped first; then, while the rest never
     occur together, the unit whose removal leaves the most documents goes (the
-    commonest on a tie). Documents with only some of the units match too, so nothing
-    that matches is lost; the ranking (search_app/fusion.py) puts those with every
-    kept keyword first.
+    commonest on a tie). Documents with every kept unit score higher; documents
+    with only some of the units still match, so nothing that matches is lost.
     With `allowed` (the documents the filters leave), only those count.
     """
     units = compiled.units
@@ -102,6 +103,9 @@ def relax(
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
     some = wq.Or([units[i].query for i in alive])
     query: wq.Query = some
+    if KEPT_BOOST and len(kept) > 1:
+        # Documents with every kept unit get their score again, times KEPT_BOOST.
+        query = wq.AndMaybe(query, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))
     if compiled.negatives:
         query = wq.And([query, *(wq.Not(n) for n in compiled.negatives)])
     return query, dropped
@@ -116,6 +120,16 @@ def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:
         if not common:
             break
     return common
+
+
+def _and(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else wq.And(queries)
+
+
+def _boost(query: wq.Query, boost: float) -> wq.Query:
+    query = query.copy()
+    query.boost = boost
+    return query
 
 
 def match_spans(
