@@ -33,7 +33,7 @@ MAX_UNITS = 64
 MAX_GRAM_PHRASE = 32
 # A stretch of text with this many content words reads as a sentence, not a compound.
 SENTENCE_WORDS = 3
-# At most this many distinct n-grams of the query go into relaxed ranking.
+# At most this many distinct n-grams of the query go into the n-gram ranking.
 MAX_GRAMS = 64
 # Verbs, adverbs and adjectives of a multi-word query are optional when a noun is there.
 WEAK_VERBS = True
@@ -66,8 +66,6 @@ class CompiledQuery:
     query: wq.Query | None
     units: list[Unit] = field(default_factory=list)
     negatives: list[wq.Query] = field(default_factory=list)
-    # Every character n-gram of the positive words: loose evidence for relaxed ranking.
-    grams: list[str] = field(default_factory=list)
     # The n-grams and single kanji of the unfielded positive words: the n-gram ranking (text_ng).
     text_grams: list[str] = field(default_factory=list)
     # The strict query with words alone (no n-grams or readings): what it matches ranks first.
@@ -165,10 +163,6 @@ class Compiler:
             if isinstance(n, Words):
                 seen = {u.label for u in self.out.units}
                 self.out.units.extend(u for u in self._units(n) if u.label not in seen)
-                if not n.fields or set(n.fields) & set(_NGRAM_FIELD):
-                    grams = (g for run in query_char_runs(n.text) for g in run)
-                    merged = dict.fromkeys((*self.out.grams, *grams))
-                    self.out.grams = list(merged)[:MAX_GRAMS]
                 if not n.fields:
                     merged = dict.fromkeys((*self.out.text_grams, *query_text_grams(n.text)))
                     self.out.text_grams = list(merged)[:MAX_GRAMS]
