@@ -16,15 +16,22 @@ from search_app.services import get_service
 bp = Blueprint("api", __name__)
 
 
+def _metadata(item: Hit | ArticleView) -> dict[str, Any]:
+    """What a hit and an article share: key, title, address, date, category and tags."""
+    return {
+        "path": item.path,
+        "title": item.title,
+        "url": item.url,
+        "date": item.date.isoformat() if item.date else None,
+        "category": item.category,
+        "tags": list(item.tags),
+    }
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
     """One hit as the API returns it."""
     return {
-        "path": hit.path,
-        "title": hit.title,
-        "url": hit.url,
-        "date": hit.date.isoformat() if hit.date else None,
-        "category": hit.category,
-        "tags": list(hit.tags),
+        **_metadata(hit),
         "score": hit.score,
         "snippet": str(hit.snippet),
         "partial": hit.partial,
@@ -93,12 +100,7 @@ def suggest() -> Any:
 def article_json(article: ArticleView) -> dict[str, Any]:
     """An article as the API returns it: paragraphs are HTML (escaped, matches in <mark>)."""
     return {
-        "path": article.path,
-        "title": article.title,
-        "url": article.url,
-        "date": article.date.isoformat() if article.date else None,
-        "category": article.category,
-        "tags": list(article.tags),
+        **_metadata(article),
         "description": article.description,
         "paragraphs": [str(p) for p in article.paragraphs],
         "related": [

@@ -11,7 +11,7 @@ from whoosh.searching import Searcher
 
 from search_app.gramscore import gram_scores, mask, top
 from search_app.ranking import CompiledQuery
-from search_app.retrieval import by_score, relax, run_query
+from search_app.retrieval import by_score, matched, relax, run_query
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
 # candidate's score (one setting for JSQuAD and livedoor headlines, make eval).
@@ -87,7 +87,7 @@ def _relaxed(
     if bag is not None and ranked:
         # Relaxed, the n-gram ranking brings candidates of its own: those with at least
         # one of the words (n-grams alone, such as した, are not a match).
-        grams = top(bag, FUSION_DEPTH, _allowed(searcher, compiled, allow))
+        grams = top(bag, FUSION_DEPTH, _allowed(searcher, compiled, allowed))
         listed = {d for d, _ in ranked}
         matching = scores_for(searcher, query, [d for d, _ in grams if d not in listed])
         grams = [(d, score) for d, score in grams if d in listed or d in matching]
@@ -100,9 +100,9 @@ def _relaxed(
     return Ranked(total, ranked[:limit], relaxed=True, dropped=dropped)
 
 
-def _allowed(searcher: Searcher, compiled: CompiledQuery, allow: wq.Query | None) -> np.ndarray | None:
+def _allowed(searcher: Searcher, compiled: CompiledQuery, filtered: set[int] | None) -> np.ndarray | None:
     """The documents the filters leave and the negated words do not exclude (None: all)."""
-    allowed = None if allow is None else mask(searcher, searcher.docs_for_query(allow), keep=True)
+    allowed = None if filtered is None else mask(searcher, filtered, keep=True)
     if compiled.negatives:
         kept = mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
         allowed = kept if allowed is None else allowed & kept
@@ -126,13 +126,8 @@ def scores_for(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> d
         if not local:
             continue
         matcher = query.matcher(sub, context)
-        for docnum in local:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                scores[docnum + offset] = matcher.score()
+        for docnum in matched(matcher, local):
+            scores[docnum + offset] = matcher.score()
     return scores
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from whoosh import collectors
 from whoosh import query as wq
@@ -160,19 +160,25 @@ def match_spans(
     return out
 
 
+def matched(matcher: object, docnums: Iterable[int]) -> Iterator[int]:
+    """The given docnums (ascending) the matcher has, leaving it on each in turn (skipping the rest)."""
+    for docnum in docnums:
+        if not matcher.is_active():  # type: ignore[attr-defined]
+            return
+        if matcher.id() < docnum:  # type: ignore[attr-defined]
+            matcher.skip_to(docnum)  # type: ignore[attr-defined]
+        if matcher.is_active() and matcher.id() == docnum:  # type: ignore[attr-defined]
+            yield docnum
+
+
 def _postings(reader: object, fieldname: str, term: str, docnums: list[int]) -> dict[int, list[tuple[int, int, int]]]:
     """(position, startchar, endchar) of a term in each of the wanted documents."""
     found: dict[int, list[tuple[int, int, int]]] = {}
     if (fieldname, term) not in reader:
         return found
     m = reader.postings(fieldname, term)
-    for docnum in docnums:
-        if not m.is_active():
-            break
-        if m.id() < docnum:
-            m.skip_to(docnum)
-        if m.is_active() and m.id() == docnum:
-            found[docnum] = m.value_as("characters")
+    for docnum in matched(m, docnums):
+        found[docnum] = m.value_as("characters")
     return found
 
 
