@@ -11,7 +11,8 @@ from whoosh.searching import Searcher
 
 from search_app.gramscore import gram_scores, mask, top
 from search_app.ranking import CompiledQuery
-from search_app.retrieval import by_score, matched, relax, run_query
+from search_app.retrieval import by_score, kept_units, matched, relax, run_query
+from search_app.sentence import score_sentence
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
 # candidate's score (one setting for JSQuAD and livedoor headlines, make eval).
@@ -48,17 +49,18 @@ def rank(
         total, ranked = run_query(searcher, wq.Every(), limit, allow=allow, sort=sort, seen=seen)
         return Ranked(total, ranked)
     bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
-    depth = max(limit, FUSION_DEPTH) if bag is not None else limit
+    sentence = len(compiled.units) > 1 and compiled.sentence and bag is not None
+    # A sentence needs only the strict query's total here (how many have every word).
+    depth = 1 if sentence else max(limit, FUSION_DEPTH) if bag is not None else limit
     total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=seen)
-    if len(compiled.units) > 1 and (total == 0 or (compiled.sentence and bag is not None)):
-        # Nothing has every word, or the reader typed a sentence (a question, a headline,
-        # whose words an article rarely has all of): ranked by how much of it each has.
-        # Sorted by date, a sentence's words must all match, as keywords do.
+    if sentence:
+        # The reader typed a sentence (a question, a headline), whose words an article
+        # rarely has all of: ranked by how much of it each article has.
+        return _sentence(searcher, compiled, bag, limit, total, allow, seen)
+    if len(compiled.units) > 1 and total == 0:
+        # Nothing has every keyword: fewer of them, and the reader is told which went.
+        # (Sorted by date, a sentence's words must all match, as keywords do.)
         found = _relaxed(searcher, compiled, bag, (limit, depth), allow, sort, seen)
-        if total:
-            found.relaxed, found.dropped = False, ()
-            listed = [d for d, _ in found.ranked]
-            found.partial = set(listed) - set(scores_for(searcher, compiled.query, listed))
         found.strict_total = total
         return found
     if bag is None or not ranked:
@@ -92,12 +94,44 @@ def _relaxed(
         matching = scores_for(searcher, query, [d for d, _ in grams if d not in listed])
         grams = [(d, score) for d, score in grams if d in listed or d in matching]
         kept = [u.query for u in compiled.units if u.label not in dropped]
-        # Keywords: the articles with every kept word first. A sentence is ranked as a whole.
+        # The articles with every kept keyword first.
         first = None
-        if not compiled.sentence and len(kept) > 1:
+        if len(kept) > 1:
             first = set(scores_for(searcher, wq.And(kept), [d for d, _ in ranked + grams]))
         ranked = fuse(searcher, ranked, query, grams, bag, first=first)
     return Ranked(total, ranked[:limit], relaxed=True, dropped=dropped)
+
+
+def _sentence(
+    searcher: Searcher,
+    compiled: CompiledQuery,
+    bag: np.ndarray,
+    limit: int,
+    strict_total: int,
+    allow: wq.Query | None,
+    seen: set[int] | None,
+) -> Ranked:
+    """A sentence's ranking over every article with at least one of its words (sentence.py)."""
+    matches = score_sentence(searcher, [u.query for u in compiled.units], bag, FUSION_WEIGHT)
+    found = matches.matching()
+    if seen is not None:
+        seen.clear()
+        seen.update(np.flatnonzero(found).tolist())
+    allowed = found if allow is None else found & mask(searcher, searcher.docs_for_query(allow), keep=True)
+    ranked = by_score(searcher, top(matches.scores, limit, allowed))
+    result = Ranked(int(np.count_nonzero(allowed)), ranked, strict_total=strict_total)
+    listed = [d for d, _ in ranked]
+    if strict_total:
+        result.partial = set(listed) - set(scores_for(searcher, compiled.query, listed))
+    elif listed:
+        # No article has every word: say which words the ranking had to do without.
+        docsets = [set(np.flatnonzero(has & allowed).tolist()) for has in matches.present]
+        kept = kept_units(docsets)
+        result.relaxed = True
+        result.dropped = tuple(u.label for i, u in enumerate(compiled.units) if i not in kept)
+    else:
+        result.relaxed, result.dropped = True, tuple(u.label for u in compiled.units)
+    return result
 
 
 def _allowed(searcher: Searcher, compiled: CompiledQuery, filtered: set[int] | None) -> np.ndarray | None:

@@ -33,7 +33,7 @@ class BM25(scoring.BM25F):
 
 
 # BM25 over each field, with the schema's field boosts; B and K1 tuned with make eval.
-WEIGHTING = BM25(B=0.5, K1=0.9)
+WEIGHTING = BM25(B=0.5, K1=1.2)
 
 
 class IndexHandle:

@@ -82,10 +82,9 @@ def relax(
 ) -> tuple[wq.Query | None, tuple[str, ...]]:
     """A looser query when no document has every word, and the words the best results lack.
 
-    Units (words) that match nothing are dropped first; then, while the rest never
-    occur together, the unit whose removal leaves the most documents goes (the
-    commonest on a tie). Documents with every kept unit score higher; documents
-    with only some of the units still match, so nothing that matches is lost.
+    Which units (words) go is kept_units' choice. Documents with every kept unit
+    score higher; documents with only some of the units still match, so nothing
+    that matches is lost.
     With `allowed` (the documents the filters leave), only those count.
     """
     units = compiled.units
@@ -95,11 +94,7 @@ def relax(
     alive = [i for i, docs in enumerate(docsets) if docs]
     if not alive:
         return None, tuple(u.label for u in units)
-    kept = list(alive)
-    if len(kept) <= MAX_GREEDY_UNITS:
-        while len(kept) > 1 and not _common(docsets, kept):
-            victim = max(kept, key=lambda i: (len(_common(docsets, [k for k in kept if k != i])), len(docsets[i])))
-            kept.remove(victim)
+    kept = kept_units(docsets)
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
     some = wq.Or([units[i].query for i in alive])
     query: wq.Query = some
@@ -109,6 +104,20 @@ def relax(
     if compiled.negatives:
         query = wq.And([query, *(wq.Not(n) for n in compiled.negatives)])
     return query, dropped
+
+
+def kept_units(docsets: list[set[int]]) -> list[int]:
+    """The units (by index) to keep so that some document has them all: the others are dropped.
+
+    Units that match nothing go first; then, while the rest never occur together,
+    the unit whose removal leaves the most documents (the commonest on a tie).
+    """
+    kept = [i for i, docs in enumerate(docsets) if docs]
+    if len(kept) <= MAX_GREEDY_UNITS:
+        while len(kept) > 1 and not _common(docsets, kept):
+            victim = max(kept, key=lambda i: (len(_common(docsets, [k for k in kept if k != i])), len(docsets[i])))
+            kept.remove(victim)
+    return kept
 
 
 def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:

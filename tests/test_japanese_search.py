@@ -186,6 +186,23 @@ def test_a_sentence_is_ranked_as_a_whole(client: FlaskClient, query: str, first:
     assert flags[partial] is True
 
 
+def test_a_sentence_no_article_has_whole_names_the_words_it_lacks(client: FlaskClient) -> None:
+    # 宇宙 is in no article: the sentence is still ranked, and the reader told what was missing.
+    result = api(client, "書類を宇宙の窓口に出しました")
+    assert result["relaxed"] is True
+    assert "宇宙" in result["dropped"]
+    assert "書類" not in result["dropped"]
+    assert paths(result)[0] == "dashita.html"
+    assert result["total"] == len(result["hits"]) > 1
+
+
+def test_a_sentence_ranks_articles_with_more_of_it_first(client: FlaskClient) -> None:
+    result = api(client, "書類を窓口に出しました")
+    flags = [h["partial"] for h in result["hits"]]
+    # Here every article with all the words comes before any with only some of them.
+    assert flags == sorted(flags)
+
+
 def test_a_sentence_sorted_by_date_needs_every_word(client: FlaskClient) -> None:
     response = client.get("/api/search", query_string={"q": "書類を窓口に出しました", "sort": "newest"})
     assert [h["path"] for h in response.json["hits"]] == ["dashita.html"]

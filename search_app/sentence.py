@@ -1,0 +1,80 @@
+"""A sentence (a question, a headline) ranked as a whole, with numpy over the postings.
+
+Every article with at least one of its words is a candidate. Each gets the words'
+BM25 (title, body and tags, each field times its boost) and the n-grams' BM25
+(text_ng), each divided by the best candidate's, and the sum grows with the share
+of the sentence's words the article has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from indexer.schema import SEARCH_FIELDS
+from search_app.gramscore import term_scores
+
+# Score × (1 + COVERAGE_BOOST × share²), share = the fraction of the sentence's
+# words an article has: an article with all of them counts twice (make eval).
+COVERAGE_BOOST = 1.0
+
+
+@dataclass
+class SentenceMatches:
+    """Every candidate's fused score, and which of the sentence's words each article has."""
+
+    scores: np.ndarray
+    # One boolean array per unit: the articles that have it.
+    present: list[np.ndarray]
+
+    def matching(self) -> np.ndarray:
+        """The articles with at least one of the words."""
+        return np.logical_or.reduce(self.present) if self.present else np.zeros(len(self.scores), dtype=bool)
+
+
+def _word_terms(query: wq.Query) -> tuple[list[tuple[str, str]], bool]:
+    """The query's word terms (field, text), and whether they are all it is made of."""
+    terms: list[tuple[str, str]] = []
+    only_terms = True
+    for leaf in query.leaves():
+        if isinstance(leaf, wq.Term) and leaf.fieldname in SEARCH_FIELDS:
+            terms.append((leaf.fieldname, leaf.text))
+        else:
+            only_terms = False
+    return list(dict.fromkeys(terms)), only_terms
+
+
+def score_sentence(searcher: Searcher, units: list[wq.Query], grams: np.ndarray, gram_weight: float) -> SentenceMatches:
+    """The fused score of every document for a sentence made of `units`, with its n-gram scores `grams`."""
+    size = searcher.doc_count_all()
+    weighting = searcher.weighting
+    k1, b = float(weighting.K1), float(weighting.B)
+    words = np.zeros(size, dtype=np.float64)
+    present: list[np.ndarray] = []
+    for unit in units:
+        has = np.zeros(size, dtype=bool)
+        terms, only_terms = _word_terms(unit)
+        for fieldname, text in terms:
+            ids, found = term_scores(searcher, fieldname, text, k1=k1, b=b)
+            # Whoosh already counts the boost into each occurrence's weight (tf);
+            # the field's score counts it once more, as the tuned ranking does.
+            words[ids] += searcher.schema[fieldname].format.field_boost * found
+            has[ids] = True
+        if not only_terms:
+            # A unit also found by n-grams or by its reading (a kana word): Whoosh says which articles have it.
+            has[np.fromiter(searcher.docs_for_query(unit), dtype=np.int64)] = True
+        present.append(has)
+    matches = SentenceMatches(np.zeros(size, dtype=np.float64), present)
+    candidates = matches.matching()
+    if not candidates.any():
+        return matches
+    best_words = float(words[candidates].max()) or 1.0
+    best_grams = float(grams[candidates].max()) or 1.0
+    share = np.add.reduce([p.astype(np.float64) for p in present]) / len(present)
+    fused = (words / best_words + gram_weight * grams / best_grams) * (1.0 + COVERAGE_BOOST * share**2)
+    # Every candidate is listed, even one found by its reading alone (no word or n-gram score).
+    matches.scores = np.where(candidates, np.maximum(fused, 1e-12), 0.0)
+    return matches
