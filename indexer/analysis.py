@@ -15,9 +15,9 @@ from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, Token, Tokenizer
 
 from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilter
 
-# Bump when analysis output changes: every document's digest includes it, so the
+# Bump when extraction or analysis output changes: every document's digest includes it, so the
 # next incremental run re-indexes everything with the new analysis.
-ANALYSIS_VERSION = "ja-5"
+ANALYSIS_VERSION = "ja-6"
 
 # Marks that combine with the character before them (dakuten, handakuten, and
 # the generic combining range); NFKC must see them together with their base.

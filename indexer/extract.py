@@ -93,6 +93,15 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _CELL_TAGS = frozenset({"td", "th"})
+# A heading over a list of links to other articles, written inside the article text
+# (■関連記事, 【関連情報】, …の記事をもっと見る): navigation, like the CMS's own lists.
+_LINK_LIST_HEADING = re.compile(
+    r"関連(?:記事|リンク|情報|ニュース|サイト|エントリー?|する(?:記事|投稿))"
+    r"|(?:あわせて|合わせて)読みたい|おすすめ(?:記事|ニュース|特集)|オススメ記事|人気記事|最新記事"
+    r"|記事をもっと(?:見る|みる)|記事一覧"
+)
+_LINK_LIST_HEADING_CHARS = 40
+_LINK_LINE = re.compile(r"(?:[・•･\-‐－▶►>＞→]|https?://)")
 _SITE_NAME_SEPARATORS = re.compile(r"\s+[|｜\-–—:]\s+|｜")
 _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\n\f\v]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
@@ -140,7 +149,7 @@ def extract_article(html: str, path: str) -> Article:
         # title, meta line and tag list, already extracted above.
         for tag in body_root.find_all(["header", "footer"]):
             tag.decompose()
-    body = text_of(body_root)
+    body = drop_link_lists(text_of(body_root))
     first, _, rest = body.partition("\n")
     if title and first == title:
         # The h1 itself, when the body element contains it: not body text.
@@ -276,6 +285,33 @@ def join_lines(text: str) -> str:
         return " "
 
     return _SPACES.sub(" ", _LINE_BREAK.sub(joiner, text))
+
+
+def drop_link_lists(body: str) -> str:
+    """The body without lists of links to other articles that stand under a heading such as ■関連記事.
+
+    Such a list holds other articles' headlines word for word, so every one of those
+    articles would be found here too. Only a short heading line followed by list
+    items (・…, a bare URL) counts; the heading and its items go.
+    """
+    lines = body.split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (
+            len(line) <= _LINK_LIST_HEADING_CHARS
+            and _LINK_LIST_HEADING.search(line)
+            and i + 1 < len(lines)
+            and _LINK_LINE.match(lines[i + 1])
+        ):
+            i += 1
+            while i < len(lines) and _LINK_LINE.match(lines[i]):
+                i += 1
+            continue
+        kept.append(line)
+        i += 1
+    return "\n".join(kept)
 
 
 def text_of(root: Tag | BeautifulSoup) -> str:

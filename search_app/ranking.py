@@ -95,7 +95,7 @@ def _all_of(parts: list[wq.Query]) -> wq.Query:
     kept = [p for p in parts if not isinstance(p, wq.Not)]
     nots = [p.query for p in parts if isinstance(p, wq.Not)]
     if kept and len(nots) > 1:
-        return wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept), wq.Or(nots))
+        return wq.AndNot(kept[0] if len(kept) == 1 else wq.And(kept), Union(nots))
     return wq.And(parts)
 
 
@@ -109,8 +109,19 @@ def _describe(node: Node) -> str:
     return "(" + joiner.join(_describe(n) for n in node.nodes) + ")"
 
 
+class Union(wq.Or):
+    """Whoosh's Or, always as a tree of union matchers that skip through the postings.
+
+    On an index under 5,000 documents Whoosh's own Or reads every posting of its
+    parts into arrays first (ArrayUnionMatcher): a word in three fields then costs
+    whole postings lists. 13 % of a reader query's time at 2,000 articles.
+    """
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
 def _any(queries: list[wq.Query]) -> wq.Query:
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
+    return queries[0] if len(queries) == 1 else Union(queries)
 
 
 def _boosted(q: wq.Query, boost: float) -> wq.Query:
@@ -198,7 +209,7 @@ class Compiler:
             return None
         if len(parts) == 1:
             return parts[0]
-        return wq.Or(parts) if isinstance(node, Or) else _all_of(parts)
+        return Union(parts) if isinstance(node, Or) else _all_of(parts)
 
     def _words(self, node: Words, *, positive: bool) -> wq.Query | None:
         fields = node.fields or SEARCH_FIELDS

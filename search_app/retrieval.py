@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search_app.filters import RecordingFilterCollector, by_date
-from search_app.ranking import CompiledQuery, Highlights
+from search_app.ranking import CompiledQuery, Highlights, Union
 from search_app.snippets import Match
 
 # How much more a relaxed match counts when it has every kept unit.
@@ -96,7 +96,7 @@ def relax(
         return None, tuple(u.label for u in units)
     kept = kept_units(docsets)
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
-    some = wq.Or([units[i].query for i in alive])
+    some = Union([units[i].query for i in alive])
     query: wq.Query = some
     if KEPT_BOOST and len(kept) > 1:
         # Documents with every kept unit get their score again, times KEPT_BOOST.

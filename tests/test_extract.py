@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from indexer.extract import ExtractionError, extract_article, extract_file, join_lines, parse_date
+from indexer.extract import (
+    ExtractionError,
+    drop_link_lists,
+    extract_article,
+    extract_file,
+    join_lines,
+    parse_date,
+)
 from tests.pages import CHROME_WORDS, SAMPLE_PAGES, Page, paragraphs
 
 
@@ -68,6 +75,33 @@ def test_join_lines(text: str, joined: str) -> None:
 def test_inline_markup_does_not_split_words() -> None:
     page = Page(title="t", body_html="<p><strong>経費</strong>精算と<a href='#'>領収書</a>の<em>ルール</em></p>")
     assert extract_article(page.html(), "a.html").body == "経費精算と領収書のルール"
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        # A heading over links to other articles: the heading and its items go.
+        ("本文です。\n■関連記事\n・請求書の書き方\n・印鑑の押し方\n締めの一文。", "本文です。\n締めの一文。"),
+        ("本文。\n【関連情報】\n・日商簿記 - https://example.jp/boki\nhttps://example.jp/", "本文。"),
+        ("本文。\n■経理の記事をもっと見る\n・月次決算の手順", "本文。"),
+        # Not a link list: a list under an ordinary heading, a heading with no items after it,
+        # a sentence that only mentions 関連記事.
+        ("手順\n・見積書を作る\n・請求書を送る", "手順\n・見積書を作る\n・請求書を送る"),
+        ("本文。\n■関連記事\nこの話の続きは来月です。", "本文。\n■関連記事\nこの話の続きは来月です。"),
+        (
+            "関連記事でも取り上げた通り、経費精算の締め日は毎月25日で、遅れた申請は翌月に回されます。\n・領収書を添付する",
+            "関連記事でも取り上げた通り、経費精算の締め日は毎月25日で、遅れた申請は翌月に回されます。\n・領収書を添付する",
+        ),
+    ],
+)
+def test_link_lists_in_the_text_are_dropped(body: str, kept: str) -> None:
+    assert drop_link_lists(body) == kept
+
+
+def test_a_link_list_inside_the_article_is_not_body_text() -> None:
+    body = "<p>年末調整の書類を集めます。</p><p>■関連記事</p><p>・源泉徴収票の見方</p><p>・扶養控除の申告</p>"
+    article = extract_article(Page(title="年末調整", body_html=body).html(), "a.html")
+    assert article.body == "年末調整の書類を集めます。"
 
 
 def test_table_cells_are_separated() -> None:
