@@ -7,6 +7,7 @@ from html import escape
 from pathlib import Path
 
 from bench.datasets import Document
+from indexer.extract import extract_article
 
 
 def article_page(doc: Document) -> str:
@@ -48,3 +49,16 @@ def write_corpus(docs: Iterable[Document], root: Path) -> dict[str, str]:
         target.write_bytes(article_page(doc).encode("utf-8"))
         paths[rel] = doc.id
     return paths
+
+
+def as_extracted(docs: Iterable[Document]) -> list[Document]:
+    """The documents as the project's extractor reads them from their pages (title and body).
+
+    A peer given these sees the same text the project indexes: what extraction
+    removes (lists of links to other articles) is gone for it too.
+    """
+    out: list[Document] = []
+    for number, doc in enumerate(docs):
+        article = extract_article(article_page(doc), page_path(number))
+        out.append(Document(doc.id, article.title, article.body, date=doc.date, category=doc.category, url=doc.url))
+    return out

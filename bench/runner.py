@@ -14,9 +14,14 @@ from bench.datasets import Document, EvalSet
 from bench.metrics import DEPTH, evaluate, latency_ms
 from bench.peers import CharBigramBM25, Fts5Trigram, Retriever
 from bench.project import ProjectSystem
+from bench.render import as_extracted
 from search_app.query import QuerySyntaxError
 
-SYSTEMS = ("project", "fts5-trigram", "bm25s-bigram")
+# A peer name with EXTRACTED after it indexes the text the project's extractor takes
+# from the same pages (bench.render.as_extracted), not the documents as given.
+EXTRACTED = "+extracted"
+PEERS = ("fts5-trigram", "bm25s-bigram")
+SYSTEMS = ("project", *PEERS, *(p + EXTRACTED for p in PEERS))
 
 
 def log(message: str) -> None:
@@ -28,6 +33,8 @@ def build_system(name: str, docs: Sequence[Document], workdir: Path, jobs: int |
     """Index the documents with the named system."""
     if name == "project":
         return ProjectSystem(docs, workdir, jobs=jobs)
+    if name.endswith(EXTRACTED) and name.removesuffix(EXTRACTED) in PEERS:
+        return build_system(name.removesuffix(EXTRACTED), as_extracted(docs), workdir, jobs)
     if name == "fts5-trigram":
         return Fts5Trigram(docs)
     if name == "bm25s-bigram":

@@ -12,7 +12,8 @@ from bench.datasets import Document
 from bench.metrics import evaluate, latency_ms, to_run
 from bench.peers import bigram_tokens, char_ngrams, fts5_match
 from bench.project import ProjectSystem
-from bench.runner import run_queries
+from bench.render import as_extracted
+from bench.runner import build_system, run_queries
 from search_app.query import QuerySyntaxError
 
 TOY = [
@@ -169,3 +170,19 @@ def test_cli_skips_absent_default_sets(tmp_path: Path, capsys: pytest.CaptureFix
 @pytest.mark.parametrize("argv", [["--set", "toy=only-one-file"], ["--systems", "nope"], ["--sets", "msmarco"]])
 def test_cli_rejects_bad_arguments(tmp_path: Path, argv: list[str]) -> None:
     assert eval_relevance.main([*argv, "--data", str(tmp_path), "--out", str(tmp_path / "r.json")]) == 2
+
+
+def test_an_extracted_peer_indexes_the_text_the_project_extracts(tmp_path: Path) -> None:
+    docs = [
+        Document("a", "経理", "月次決算の手順です。\n■関連記事\n・請求書の送り方と締め日"),
+        Document("b", "経理", "請求書の送り方と締め日について説明します。"),
+    ]
+    assert [d.text for d in as_extracted(docs)] == [
+        "月次決算の手順です。",
+        "請求書の送り方と締め日について説明します。",
+    ]
+    raw = build_system("bm25s-bigram", docs, tmp_path, None)
+    extracted = build_system("bm25s-bigram+extracted", docs, tmp_path, None)
+    # The link list names b's subject word for word: only the raw peer finds a there too.
+    assert set(raw.search("請求書の送り方と締め日", 10)) == {"a", "b"}
+    assert extracted.search("請求書の送り方と締め日", 10) == ["b"]
