@@ -56,13 +56,13 @@ def rank(
     if sentence:
         # The reader typed a sentence (a question, a headline), whose words an article
         # rarely has all of: ranked by how much of it each article has.
-        return _sentence(searcher, compiled, bag, limit, total, allow, seen)
+        return _by_share(searcher, compiled, bag, limit, total, allow, seen)
     if len(compiled.units) > 1 and total == 0:
         # Nothing has every keyword: fewer of them, and the reader is told which went.
-        # (Sorted by date, a sentence's words must all match, as keywords do.)
-        found = _relaxed(searcher, compiled, bag, (limit, depth), allow, sort, seen)
-        found.strict_total = total
-        return found
+        if bag is not None:
+            return _by_share(searcher, compiled, bag, limit, total, allow, seen)
+        # Sorted by date (a sentence's words must then all match, as keywords do).
+        return _relaxed(searcher, compiled, limit, allow, sort, seen)
     if bag is None or not ranked:
         return Ranked(total, ranked[:limit], strict_total=total)
     ranked = fuse(searcher, ranked, compiled.query, [], bag, first=_word_matches(searcher, compiled, ranked))
@@ -72,37 +72,23 @@ def rank(
 def _relaxed(
     searcher: Searcher,
     compiled: CompiledQuery,
-    bag: np.ndarray | None,
-    sizes: tuple[int, int],
+    limit: int,
     allow: wq.Query | None,
     sort: str,
     seen: set[int] | None,
 ) -> Ranked:
-    limit, depth = sizes
+    """Keywords sorted by date when no article has them all: the articles with some of them."""
     allowed = None if allow is None else set(searcher.docs_for_query(allow))
     query, dropped = relax(searcher, compiled, allowed)
     if query is None:
         return Ranked(0, [], relaxed=True, dropped=dropped)
     if seen is not None:
         seen.clear()
-    total, ranked = run_query(searcher, query, depth, allow=allow, sort=sort, seen=seen)
-    if bag is not None and ranked:
-        # Relaxed, the n-gram ranking brings candidates of its own: those with at least
-        # one of the words (n-grams alone, such as した, are not a match).
-        grams = top(bag, FUSION_DEPTH, _allowed(searcher, compiled, allowed))
-        listed = {d for d, _ in ranked}
-        matching = scores_for(searcher, query, [d for d, _ in grams if d not in listed])
-        grams = [(d, score) for d, score in grams if d in listed or d in matching]
-        kept = [u.query for u in compiled.units if u.label not in dropped]
-        # The articles with every kept keyword first.
-        first = None
-        if len(kept) > 1:
-            first = set(scores_for(searcher, wq.And(kept), [d for d, _ in ranked + grams]))
-        ranked = fuse(searcher, ranked, query, grams, bag, first=first)
-    return Ranked(total, ranked[:limit], relaxed=True, dropped=dropped)
+    total, ranked = run_query(searcher, query, limit, allow=allow, sort=sort, seen=seen)
+    return Ranked(total, ranked, relaxed=True, dropped=dropped)
 
 
-def _sentence(
+def _by_share(
     searcher: Searcher,
     compiled: CompiledQuery,
     bag: np.ndarray,
@@ -111,36 +97,37 @@ def _sentence(
     allow: wq.Query | None,
     seen: set[int] | None,
 ) -> Ranked:
-    """A sentence's ranking over every article with at least one of its words (sentence.py)."""
+    """Every article with at least one of the words, ranked with numpy (sentence.py).
+
+    A sentence is ranked as a whole. Keywords get here only when no article has
+    them all: the articles with every kept keyword then come first.
+    """
     matches = score_sentence(searcher, [u.query for u in compiled.units], bag, FUSION_WEIGHT)
     found = matches.matching()
+    if compiled.negatives:
+        found &= mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
     if seen is not None:
         seen.clear()
         seen.update(np.flatnonzero(found).tolist())
     allowed = found if allow is None else found & mask(searcher, searcher.docs_for_query(allow), keep=True)
-    ranked = by_score(searcher, top(matches.scores, limit, allowed))
-    result = Ranked(int(np.count_nonzero(allowed)), ranked, strict_total=strict_total)
-    listed = [d for d, _ in ranked]
-    if strict_total:
-        result.partial = set(listed) - set(scores_for(searcher, compiled.query, listed))
-    elif listed:
+    result = Ranked(int(np.count_nonzero(allowed)), [], strict_total=strict_total)
+    kept: list[int] = []
+    if not strict_total:
         # No article has every word: say which words the ranking had to do without.
-        docsets = [set(np.flatnonzero(has & allowed).tolist()) for has in matches.present]
-        kept = kept_units(docsets)
+        kept = kept_units([set(np.flatnonzero(has & allowed).tolist()) for has in matches.present])
         result.relaxed = True
         result.dropped = tuple(u.label for i, u in enumerate(compiled.units) if i not in kept)
+    if not compiled.sentence and len(kept) > 1:
+        every = np.logical_and.reduce([matches.present[i] for i in kept])
+        first = by_score(searcher, top(matches.scores, limit, allowed & every))
+        rest = top(matches.scores, limit - len(first), allowed & ~every) if len(first) < limit else []
+        result.ranked = first + by_score(searcher, rest)
     else:
-        result.relaxed, result.dropped = True, tuple(u.label for u in compiled.units)
+        result.ranked = by_score(searcher, top(matches.scores, limit, allowed))
+    if strict_total:
+        listed = [d for d, _ in result.ranked]
+        result.partial = set(listed) - set(scores_for(searcher, compiled.query, listed))
     return result
-
-
-def _allowed(searcher: Searcher, compiled: CompiledQuery, filtered: set[int] | None) -> np.ndarray | None:
-    """The documents the filters leave and the negated words do not exclude (None: all)."""
-    allowed = None if filtered is None else mask(searcher, filtered, keep=True)
-    if compiled.negatives:
-        kept = mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
-        allowed = kept if allowed is None else allowed & kept
-    return allowed
 
 
 def _word_matches(searcher: Searcher, compiled: CompiledQuery, ranked: list[tuple[int, float]]) -> set[int] | None:

@@ -1,6 +1,7 @@
 """A sentence (a question, a headline) ranked as a whole, with numpy over the postings.
 
-Every article with at least one of its words is a candidate. Each gets the words'
+Keywords no article has all of are ranked the same way. Every article with at
+least one of the words is a candidate. Each gets the words'
 BM25 (title, body and tags, each field times its boost) and the n-grams' BM25
 (text_ng), each divided by the best candidate's, and the sum grows with the share
 of the sentence's words the article has.
