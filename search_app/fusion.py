@@ -65,7 +65,7 @@ def rank(
         return _relaxed(searcher, compiled, limit, allow, sort, seen)
     if bag is None or not ranked:
         return Ranked(total, ranked[:limit], strict_total=total)
-    ranked = fuse(searcher, ranked, compiled.query, [], bag, first=_word_matches(searcher, compiled, ranked))
+    ranked = fuse(searcher, ranked, bag, first=_word_matches(searcher, compiled, ranked))
     return Ranked(total, ranked[:limit], strict_total=total)
 
 
@@ -155,28 +155,22 @@ def scores_for(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> d
 def fuse(
     searcher: Searcher,
     words: list[tuple[int, float]],
-    words_query: wq.Query,
-    grams: list[tuple[int, float]],
     gram_vector: np.ndarray,
     *,
     first: set[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """One ranking from the word ranking and the n-gram ranking of the same candidates.
+    """The word ranking's candidates re-ranked by their word and n-gram scores together.
 
-    Each candidate gets both scores (looked up for the candidates one ranking
-    missed), each divided by its best, and their weighted sum. The n-grams count
-    every shared stretch of text, so a compound cut differently or a question's
-    wording still lifts the right article. Candidates in `first` rank before the rest.
+    Each score is divided by the best candidate's, and the n-gram score counts
+    FUSION_WEIGHT times. The n-grams count every shared stretch of text, so a
+    compound cut differently still lifts the right article. Candidates in
+    `first` rank before the rest.
     """
-    word_scores = dict(words)
-    candidates = list(dict.fromkeys([d for d, _ in words] + [d for d, _ in grams]))
-    word_scores |= scores_for(searcher, words_query, [d for d in candidates if d not in word_scores])
-    by_grams = {d: float(gram_vector[d]) for d in candidates}
-    best_words = max(word_scores.values(), default=0.0) or 1.0
-    best_grams = max(by_grams.values(), default=0.0) or 1.0
+    best_words = max((score for _, score in words), default=0.0) or 1.0
+    best_grams = max((float(gram_vector[d]) for d, _ in words), default=0.0) or 1.0
     fused = by_score(
         searcher,
-        [(d, word_scores.get(d, 0.0) / best_words + FUSION_WEIGHT * by_grams[d] / best_grams) for d in candidates],
+        [(d, score / best_words + FUSION_WEIGHT * float(gram_vector[d]) / best_grams) for d, score in words],
     )
     if first is None:
         return fused

@@ -10,6 +10,7 @@ import pytest
 from bench.perf import corpus as perf_corpus
 from bench.perf.load import READER_QUERIES, search_paths, write_lua
 from bench.perf.procmon import run_watched
+from bench.perf.stages import measure_stages
 from indexer.extract import extract_file
 
 
@@ -69,3 +70,13 @@ def test_process_tree_monitor_sees_children(tmp_path: Path) -> None:
     assert stats.returncode == 0 and stats.stdout.strip() == "done"
     assert stats.cpu > 0 and stats.wall > 0
     assert stats.peak_rss_mb(root_only=True) > 1
+
+
+def test_the_stage_profile_runs_over_real_pages() -> None:
+    # The bundled corpus stands in for ldcc: every stage runs and the shares add up.
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    result = measure_stages(corpus, docs=3)
+    assert result["docs"] == 3
+    stages = ("read", "extract", "analyze", "pickle", "add_document", "commit")
+    assert sum(result[f"{s}_share"] for s in stages) == pytest.approx(1.0, abs=0.01)
+    assert result["analyze_cpu_s"] > 0

@@ -22,7 +22,7 @@ def measure_stages(corpus: Path, docs: int = 200, seed: int = 5) -> dict[str, fl
 
     pages = sorted(corpus.rglob("*.html"))
     sample = random.Random(seed).sample(pages, min(docs, len(pages)))
-    analyzer = japanese_analyzer()
+    schema = build_schema(japanese_analyzer())
     tokenizer = janome_tokenizer()
     list(tokenizer.tokenize("準備"))
     cpu = dict.fromkeys(("read", "extract", "analyze", "pickle", "add_document", "commit", "janome_alone"), 0.0)
@@ -33,7 +33,7 @@ def measure_stages(corpus: Path, docs: int = 200, seed: int = 5) -> dict[str, fl
         t1 = time.process_time()
         article = extract_file(data, page.name)
         t2 = time.process_time()
-        doc = to_document(article, content_digest(data), analyzer)
+        doc = to_document(article, content_digest(data), schema)
         t3 = time.process_time()
         doc = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
         t4 = time.process_time()
@@ -53,7 +53,7 @@ def measure_stages(corpus: Path, docs: int = 200, seed: int = 5) -> dict[str, fl
         cpu["janome_alone"] += time.process_time() - t0
     scratch = Path(tempfile.mkdtemp(prefix="stages-"))
     try:
-        ix = whoosh_index.create_in(str(scratch), build_schema())
+        ix = whoosh_index.create_in(str(scratch), schema)
         writer = ix.writer(limitmb=256)
         t0 = time.process_time()
         for doc in documents:
