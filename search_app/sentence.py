@@ -36,16 +36,17 @@ class SentenceMatches:
         return np.logical_or.reduce(self.present) if self.present else np.zeros(len(self.scores), dtype=bool)
 
 
-def _word_terms(query: wq.Query) -> tuple[list[tuple[str, str]], bool]:
-    """The query's word terms (field, text), and whether they are all it is made of."""
-    terms: list[tuple[str, str]] = []
-    only_terms = True
-    for leaf in query.leaves():
-        if isinstance(leaf, wq.Term) and leaf.fieldname in SEARCH_FIELDS:
-            terms.append((leaf.fieldname, leaf.text))
-        else:
-            only_terms = False
-    return list(dict.fromkeys(terms)), only_terms
+def _word_terms(query: wq.Query) -> list[tuple[str, str]]:
+    """The query's word terms (field, text), wherever they stand in it."""
+    terms = [(leaf.fieldname, leaf.text) for leaf in query.leaves() if isinstance(leaf, wq.Term)]
+    return list(dict.fromkeys(t for t in terms if t[0] in SEARCH_FIELDS))
+
+
+def _any_of_words(query: wq.Query) -> bool:
+    """True if the query matches exactly the documents with any of its word terms (a Term, or an Or of such)."""
+    if isinstance(query, wq.Term):
+        return query.fieldname in SEARCH_FIELDS
+    return isinstance(query, wq.Or) and all(_any_of_words(q) for q in query.subqueries)
 
 
 def score_sentence(searcher: Searcher, units: list[wq.Query], grams: np.ndarray, gram_weight: float) -> SentenceMatches:
@@ -57,15 +58,17 @@ def score_sentence(searcher: Searcher, units: list[wq.Query], grams: np.ndarray,
     present: list[np.ndarray] = []
     for unit in units:
         has = np.zeros(size, dtype=bool)
-        terms, only_terms = _word_terms(unit)
-        for fieldname, text in terms:
+        exact = _any_of_words(unit)
+        for fieldname, text in _word_terms(unit):
             ids, found = term_scores(searcher, fieldname, text, k1=k1, b=b)
             # Whoosh already counts the boost into each occurrence's weight (tf);
             # the field's score counts it once more, as the tuned ranking does.
             words[ids] += searcher.schema[fieldname].format.field_boost * found
-            has[ids] = True
-        if not only_terms:
-            # A unit also found by n-grams or by its reading (a kana word): Whoosh says which articles have it.
+            if exact:
+                has[ids] = True
+        if not exact:
+            # A compound, a phrase, a word also found by n-grams or by its reading:
+            # Whoosh says which articles have it.
             has[np.fromiter(searcher.docs_for_query(unit), dtype=np.int64)] = True
         present.append(has)
     matches = SentenceMatches(np.zeros(size, dtype=np.float64), present)
