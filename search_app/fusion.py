@@ -50,9 +50,10 @@ def rank(
         return Ranked(total, ranked)
     bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
     sentence = len(compiled.units) > 1 and compiled.sentence and bag is not None
-    # A sentence needs only the strict query's total here (how many have every word).
+    # A sentence needs only the strict query's total here (how many have every word);
+    # its candidates, and so what the facets count, come from _by_share.
     depth = 1 if sentence else max(limit, FUSION_DEPTH) if bag is not None else limit
-    total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=seen)
+    total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=None if sentence else seen)
     if sentence:
         # The reader typed a sentence (a question, a headline), whose words an article
         # rarely has all of: ranked by how much of it each article has.
@@ -61,7 +62,8 @@ def rank(
         # Nothing has every keyword: fewer of them, and the reader is told which went.
         if bag is not None:
             return _by_share(searcher, compiled, bag, limit, total, allow, seen)
-        # Sorted by date (a sentence's words must then all match, as keywords do).
+        # Sorted by date (a sentence's words must then all match, as keywords do), or
+        # fielded words only (no n-gram scores): Whoosh's relaxed query.
         return _relaxed(searcher, compiled, limit, allow, sort, seen)
     if bag is None or not ranked:
         return Ranked(total, ranked[:limit], strict_total=total)
@@ -77,7 +79,7 @@ def _relaxed(
     sort: str,
     seen: set[int] | None,
 ) -> Ranked:
-    """Keywords sorted by date when no article has them all: the articles with some of them."""
+    """The articles with some of the words, when none has them all and there is no n-gram ranking."""
     allowed = None if allow is None else set(searcher.docs_for_query(allow))
     query, dropped = relax(searcher, compiled, allowed)
     if query is None:
@@ -103,9 +105,9 @@ def _by_share(
     them all: the articles with every kept keyword then come first.
     """
     matches = score_sentence(searcher, [u.query for u in compiled.units], bag, FUSION_WEIGHT)
-    found = matches.matching()
+    found = matches.matching
     if compiled.negatives:
-        found &= mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
+        found = found & mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
     if seen is not None:
         seen.clear()
         seen.update(np.flatnonzero(found).tolist())

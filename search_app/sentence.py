@@ -30,10 +30,8 @@ class SentenceMatches:
     scores: np.ndarray
     # One boolean array per unit: the articles that have it.
     present: list[np.ndarray]
-
-    def matching(self) -> np.ndarray:
-        """The articles with at least one of the words."""
-        return np.logical_or.reduce(self.present) if self.present else np.zeros(len(self.scores), dtype=bool)
+    # The articles with at least one of the words (the candidates).
+    matching: np.ndarray
 
 
 def _word_terms(query: wq.Query) -> list[tuple[str, str]]:
@@ -71,8 +69,8 @@ def score_sentence(searcher: Searcher, units: list[wq.Query], grams: np.ndarray,
             # Whoosh says which articles have it.
             has[np.fromiter(searcher.docs_for_query(unit), dtype=np.int64)] = True
         present.append(has)
-    matches = SentenceMatches(np.zeros(size, dtype=np.float64), present)
-    candidates = matches.matching()
+    candidates = np.logical_or.reduce(present) if present else np.zeros(size, dtype=bool)
+    matches = SentenceMatches(np.zeros(size, dtype=np.float64), present, candidates)
     if not candidates.any():
         return matches
     best_words = float(words[candidates].max()) or 1.0

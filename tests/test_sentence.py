@@ -43,4 +43,4 @@ def test_each_unit_is_present_exactly_where_whoosh_finds_it(searcher: Searcher, 
     for unit, has in zip(compiled.units, matches.present, strict=True):
         assert set(np.flatnonzero(has).tolist()) == set(searcher.docs_for_query(unit.query)), unit.label
     # Every candidate is scored, and nothing else is.
-    assert set(np.flatnonzero(matches.scores).tolist()) == set(np.flatnonzero(matches.matching()).tolist())
+    assert set(np.flatnonzero(matches.scores).tolist()) == set(np.flatnonzero(matches.matching).tolist())
