@@ -18,6 +18,9 @@ FIELD_PREFIXES = {
 }
 
 _QUOTES = '"“”„'
+# Curly quotes are also prose punctuation (“隙だらけ”の女): only where they stand
+# apart from the text around them do they make a phrase (phones type ” for ").
+_CURLY_QUOTES = "“”„"
 _SPACE = re.compile(r"\s+")
 
 
@@ -64,6 +67,27 @@ class _Tok:
     text: str = ""
 
 
+def _closing_quote(query: str, start: int) -> int:
+    """The index of the quote that closes the one at `start` (len(query) if none does)."""
+    return next((j for j in range(start + 1, len(query)) if query[j] in _QUOTES), len(query))
+
+
+def _quotes_prose(query: str, start: int) -> bool:
+    """True if the curly quote at `start` and its partner are attached to the text around them."""
+    if query[start] not in _CURLY_QUOTES:
+        return False
+    end = _closing_quote(query, start)
+    before = query[start - 1] if start else " "
+    after = query[end + 1] if end + 1 < len(query) else " "
+    # A space, a bracket or a field prefix (title:“…”) sets a quote apart.
+    return not (before.isspace() or before in "(:") or not (after.isspace() or after == ")")
+
+
+def _opens_phrase(query: str, j: int) -> bool:
+    """True if a word being read stops at index j: an ASCII quote, or a curly quote that makes a phrase."""
+    return query[j] == '"' or (query[j] in _CURLY_QUOTES and not _quotes_prose(query, j))
+
+
 def _lex(query: str) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(query)
@@ -77,9 +101,9 @@ def _lex(query: str) -> list[_Tok]:
         elif ch == ")":
             toks.append(_Tok("RPAREN"))
             i += 1
-        elif ch in _QUOTES:
+        elif ch in _QUOTES and not _quotes_prose(query, i):
             # A lone quote runs to the end: the reader forgot to close it.
-            end = next((j for j in range(i + 1, n) if query[j] in _QUOTES), n)
+            end = _closing_quote(query, i)
             toks.append(_Tok("PHRASE", query[i + 1 : end]))
             i = end + 1
         elif (
@@ -92,7 +116,7 @@ def _lex(query: str) -> list[_Tok]:
             i += 1
         else:
             j = i
-            while j < n and not query[j].isspace() and query[j] not in "()" + _QUOTES:
+            while j < n and not query[j].isspace() and query[j] not in "()" and not _opens_phrase(query, j):
                 j += 1
             word = query[i:j]
             i = j

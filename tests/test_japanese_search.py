@@ -175,6 +175,8 @@ def test_a_long_run_keeps_the_query_strict(client: FlaskClient) -> None:
         # A sentence: articles with only some of its words are listed too, and marked.
         ("書類を窓口に出しました", "dashita.html", "submit.html"),
         ("経費精算は月末に締めますか", "keihi.html", "far.html"),
+        # Curly quotes inside a pasted headline quote its words; they make no phrase.
+        ("“書類”を窓口に出しました", "dashita.html", "submit.html"),
     ],
 )
 def test_a_sentence_is_ranked_as_a_whole(client: FlaskClient, query: str, first: str, partial: str) -> None:

@@ -19,6 +19,14 @@ from search_app.query import MAX_QUERY_CHARS, And, Not, Or, QuerySyntaxError, Wo
         ("経費 or 精算", And((Words("経費"), Words("or"), Words("精算")))),
         ('"申告書を社員"', Words("申告書を社員", phrase=True)),
         ("“申告書を社員”", Words("申告書を社員", phrase=True)),
+        ("”申告書を社員”", Words("申告書を社員", phrase=True)),  # a phone's smart quotes
+        ("“申告書” 社員", And((Words("申告書", phrase=True), Words("社員")))),
+        ("title:“締め日”", Words("締め日", ("title",), phrase=True)),
+        # Curly quotes attached to the text around them quote within prose (a pasted headline).
+        ("“隙だらけ”の女に学ぶ", Words("“隙だらけ”の女に学ぶ")),
+        ("独女なりの“ちょいエコ”とは", Words("独女なりの“ちょいエコ”とは")),
+        ("独女に “国連が認めた”化粧品", And((Words("独女に"), Words("“国連が認めた”化粧品")))),
+        ('経費"精算"', And((Words("経費"), Words("精算", phrase=True)))),  # ASCII quotes are always syntax
         ("経費 -精算", And((Words("経費"), Not(Words("精算"))))),
         ("経費 －精算", And((Words("経費"), Not(Words("精算"))))),
         ("経費 NOT 精算", And((Words("経費"), Not(Words("精算"))))),
