@@ -10,6 +10,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search_app.gramscore import gram_scores, mask, top
+from search_app.lead import boost_openings
 from search_app.ranking import CompiledQuery
 from search_app.retrieval import by_score, kept_units, matched, relax, run_query
 from search_app.sentence import score_sentence
@@ -112,6 +113,8 @@ def _by_share(
         seen.clear()
         seen.update(np.flatnonzero(found).tolist())
     allowed = found if allow is None else found & mask(searcher, searcher.docs_for_query(allow), keep=True)
+    # The best candidates rise with how much of the query their title and opening hold (lead.py).
+    boost_openings(searcher, matches.scores, allowed, compiled.text_grams)
     result = Ranked(int(np.count_nonzero(allowed)), [], strict_total=strict_total)
     kept: list[int] = []
     if not strict_total:
