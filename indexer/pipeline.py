@@ -19,7 +19,7 @@ from whoosh.index import Index
 
 from indexer.analysis import ANALYSIS_VERSION
 from indexer.extract import ExtractionError, extract_file
-from indexer.schema import build_schema, index_codec, to_document
+from indexer.schema import build_schema, to_document
 from indexer.store import IndexLocation
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
 from indexer.vocabulary import UserWord, changed_surfaces, read_user_dictionary
@@ -315,7 +315,7 @@ def _write(
     summary: Summary,
     progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None,
 ) -> None:
-    writer = ix.writer(limitmb=256, codec=index_codec())
+    writer = ix.writer(limitmb=256)
     try:
         for path in deleted:
             writer.delete_by_term("path", path)

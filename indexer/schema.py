@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.analysis import AnalyzedText, analyze, analyze_with_readings, japanese_analyzer
@@ -48,17 +47,6 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
         category=ID(stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
     )
-
-
-def index_codec() -> W3Codec:
-    """Whoosh's segment format with posting blocks left uncompressed.
-
-    Whoosh zlib-compresses every block of postings, positions and offsets
-    included, and decompresses it whole even to read its document numbers: that
-    was 29 % of a reader query's CPU and a fifth of the commit. Uncompressed,
-    the index is about 45 % larger on disk; the page cache holds it either way.
-    """
-    return W3Codec(compression=0)
 
 
 TAG_SEPARATOR = "\n"
