@@ -31,12 +31,12 @@ class _Gunicorn(BaseApplication):
 
 
 def _warm_worker(worker: Any) -> None:
-    """Open the worker's searcher before its first request (when an index exists)."""
+    """Open the worker's searcher and read its vocabulary before its first request (when an index exists)."""
     from indexer.store import IndexUnavailableError
     from search_app.services import get_service
 
     with worker.app.load().app_context(), contextlib.suppress(IndexUnavailableError):
-        get_service().document_count()
+        get_service().warm()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from indexer.analysis import JanomeTokenizer, janome_tokenizer
@@ -256,19 +257,32 @@ class Collected:
         return Vocabulary(titles, frequencies, readings)
 
 
+def _field_frequencies(reader: IndexReader, fieldname: str) -> dict[str, int]:
+    """Every term of a field with its document frequency, summed segment by segment.
+
+    Whoosh's multi-segment reader looks each term up in every segment: with the
+    small segments that editors' reindexes add, that took seconds per worker.
+    """
+    counts: dict[str, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for term, info in leaf.iter_field(fieldname):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            counts[text] = counts.get(text, 0) + info.doc_frequency()
+    return counts
+
+
 def collect(searcher: Searcher) -> Collected:
     """Terms with their document frequencies, tag values and titles of the searcher's index."""
     reader = searcher.reader()
     frequencies: dict[str, int] = {}
     for fieldname in _TERM_FIELDS:
         if fieldname in reader.schema:
-            for term, info in reader.iter_field(fieldname):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+            for text, count in _field_frequencies(reader, fieldname).items():
+                frequencies[text] = max(frequencies.get(text, 0), count)
     tags = []
-    for term, info in reader.iter_field("tag") if "tag" in reader.schema else ():
-        text = normalize(term.decode("utf-8") if isinstance(term, bytes) else term)
-        frequencies[text] = max(frequencies.get(text, 0), info.doc_frequency())
+    for term, count in _field_frequencies(reader, "tag").items() if "tag" in reader.schema else ():
+        text = normalize(term)
+        frequencies[text] = max(frequencies.get(text, 0), count)
         tags.append(text)
     titles = []
     for fields in searcher.all_stored_fields():
@@ -297,18 +311,28 @@ class VocabularyCache:
         self._vocabulary: Vocabulary | None = None
         self._done = threading.Event()
         self._claimed = False
+        # Read from the index, its readings not yet asked for (see `get`).
+        self._pending: Collected | None = None
 
-    def get(self, searcher: Searcher) -> Vocabulary:
-        """The vocabulary for this searcher's reader (a new reader means a new generation)."""
+    def get(self, searcher: Searcher, *, readings: bool = True) -> Vocabulary:
+        """The vocabulary for this searcher's reader (a new reader means a new generation).
+
+        With `readings`, the lookup of the readings starts if it has not: a worker
+        warming up reads the index only, so that Janome does not compete with its
+        first requests.
+        """
         reader = searcher.reader()
         with self._lock:
             if self._vocabulary is None or self._reader is None or self._reader() is not reader:
                 collected = collect(searcher)
                 self._vocabulary = collected.without_readings()
-                self._reader = ref = weakref.ref(reader)
-                self._done = done = threading.Event()
+                self._reader = weakref.ref(reader)
+                self._done = threading.Event()
                 self._claimed = False
-                worker = threading.Thread(target=self._enrich, args=(collected, ref, done), daemon=True)
+                self._pending = collected
+            if readings and self._pending is not None:
+                collected, self._pending = self._pending, None
+                worker = threading.Thread(target=self._enrich, args=(collected, self._reader, self._done), daemon=True)
                 worker.start()
             return self._vocabulary
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from search_app.didyoumean import MAX_COUNTS, plain_words, suggest_query
 from search_app.index import IndexHandle
-from search_app.suggest import MAX_SUGGESTIONS, collect, edit_distance
+from search_app.suggest import MAX_SUGGESTIONS, VocabularyCache, collect, edit_distance
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -155,6 +155,40 @@ def test_completions_follow_a_reindex(corpus: Path, tmp_path: Path) -> None:
         assert "電子帳簿保存法への対応" in texts(suggest(client, "でんし"))
     finally:
         app.extensions["search_service"].handle.close()
+
+
+def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> None:
+    # A reindex adds a segment: 経費 is then counted in both, as Whoosh counts it.
+    index = tmp_path / "index"
+    run(corpus, index, jobs=1)
+    write_corpus(corpus, {"2024/keihi2.html": Page(title="経費の話", body_html=paragraphs("経費の話です。"))})
+    run(corpus, index, jobs=1)
+    handle = IndexHandle(index)
+    try:
+        with handle.searcher() as searcher:
+            assert len(searcher.reader().leaf_readers()) == 2
+            frequencies = collect(searcher).frequencies
+            expected = max(searcher.doc_frequency(f, "経費") for f in ("title", "body", "tags"))
+    finally:
+        handle.close()
+    assert frequencies["経費"] == expected > 1
+
+
+def test_warming_reads_the_index_and_leaves_the_readings_for_later(built_index: Path) -> None:
+    cache = VocabularyCache(wait=10)
+    handle = IndexHandle(built_index)
+    try:
+        with handle.searcher() as searcher:
+            warmed = cache.get(searcher, readings=False)
+            assert "経費" in [s.text for s in warmed.complete("経費")]
+            assert "経費" not in [s.text for s in warmed.complete("けいひ")]  # no Janome yet
+            assert cache.get(searcher, readings=False) is warmed  # read once per generation
+            cache.get(searcher)  # a request needs it: the readings are looked up now
+        assert cache.wait_for_readings()
+        with handle.searcher() as searcher:
+            assert "経費" in [s.text for s in cache.get(searcher).complete("けいひ")]
+    finally:
+        handle.close()
 
 
 def test_completions_work_before_the_readings_are_in(built_index: Path) -> None:
