@@ -17,7 +17,7 @@ from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilte
 
 # Bump when extraction or analysis output changes: every document's digest includes it, so the
 # next incremental run re-indexes everything with the new analysis.
-ANALYSIS_VERSION = "ja-6"
+ANALYSIS_VERSION = "ja-7"
 
 # Marks that combine with the character before them (dakuten, handakuten, and
 # the generic combining range); NFKC must see them together with their base.
@@ -264,17 +264,24 @@ def analyze(analyzer: CompositeAnalyzer, text: str) -> AnalyzedText:
     return AnalyzedText(text, tokens)
 
 
-ReadingSpan = tuple[str, int, int]
+# A word's reading, its span in the text, and its part of speech (major, minor).
+ReadingSpan = tuple[str, int, int, str, str]
 
 
 def analyze_with_readings(analyzer: CompositeAnalyzer, text: str) -> tuple[AnalyzedText, list[ReadingSpan]]:
-    """One Janome pass: the index tokens, and each word's reading with its span in the text."""
+    """One Janome pass: the index tokens, and each word's reading, span and part of speech."""
     tokens = []
     readings: list[ReadingSpan] = []
     for t in analyzer(text, positions=True, chars=True, mode="index"):
         tokens.append((t.text, t.pos, t.startchar, t.endchar))
-        readings.append((getattr(t, "reading", "*"), t.startchar, t.endchar))
+        pos = (getattr(t, "pos_major", ""), getattr(t, "pos_minor", ""))
+        readings.append((getattr(t, "reading", "*"), t.startchar, t.endchar, *pos))
     return AnalyzedText(text, tokens), readings
+
+
+def title_words(text: str, spans: list[ReadingSpan]) -> tuple[tuple[str, str, str, str], ...]:
+    """The words of a title as (surface, reading, major and minor part of speech): the vocabulary's input."""
+    return tuple((text[start:end], reading, major, minor) for reading, start, end, major, minor in spans)
 
 
 def query_terms(analyzer: CompositeAnalyzer, text: str, *, keep_function_words: bool = False) -> list[str]:

@@ -128,7 +128,7 @@ def reading_grams(spans: Sequence[ReadingSpan]) -> list[tuple[str, int, int, int
         pos += len(chars) + 1
         chars.clear()
 
-    for reading, start, end in spans:
+    for reading, start, end, *_pos in spans:
         kana = to_katakana(reading) if reading and reading != "*" else ""
         if not kana or not _KANA_WORD.fullmatch(kana):
             flush()
@@ -151,7 +151,8 @@ class ReadingTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         from indexer.analysis import JanomeTokenizer
 
-        spans = [(getattr(t, "reading", "*"), t.startchar, t.endchar) for t in JanomeTokenizer()(value, chars=True)]
+        words = JanomeTokenizer()(value, chars=True)
+        spans = [(getattr(t, "reading", "*"), t.startchar, t.endchar, "", "") for t in words]
         t = Token(positions, chars, mode=mode, **kwargs)
         for gram, pos, start, end in reading_grams(spans):
             t.text, t.boost, t.stopped = gram, 1.0, False

@@ -8,7 +8,7 @@ from typing import Any
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analysis import AnalyzedText, analyze, analyze_with_readings, japanese_analyzer
+from indexer.analysis import AnalyzedText, analyze, analyze_with_readings, japanese_analyzer, title_words
 from indexer.extract import Article
 from indexer.ngrams import char_ngram_analyzer, reading_analyzer, reading_text
 
@@ -31,6 +31,9 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
         digest=ID(sortable=True),
         url=STORED(),
         description=STORED(),
+        # The title's words with readings and parts of speech, from the indexing pass:
+        # the app's completions read them instead of running Janome over every title.
+        title_words=STORED(),
         title=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["title"]),
         body=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["body"]),
         tags=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["tags"]),
@@ -75,6 +78,7 @@ def to_document(article: Article, digest: str, schema: Schema) -> dict[str, Any]
         "body_ng": body_ng,
         # Not stored and never highlighted: only the tokens matter, not the text.
         "text_ng": AnalyzedText("", title_ng.tokens * TITLE_REPEAT + body_ng.tokens),
+        "title_words": title_words(article.title, title_readings),
         "title_rd": reading_text(article.title, title_readings),
         "body_rd": reading_text(article.body, body_readings),
         "category": article.category,

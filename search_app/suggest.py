@@ -56,6 +56,8 @@ class _Title:
     reading: str
     path: str
     recency: int
+    # The title's words as the indexer stored them: (surface, reading, major and minor part of speech).
+    words: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def normalize(text: str) -> str:
@@ -196,13 +198,18 @@ def janome_reading(text: str) -> str | None:
     return _reading((t.surface, t.reading) for t in janome_tokenizer().tokenize(text))
 
 
-def _title_words(title: str) -> list[tuple[str, str, str]]:
-    """(surface, reading, part of speech) of a title's words, in the index's normalized form."""
-    words = []
-    for t in JanomeTokenizer()(title, chars=True):
-        pos = "名詞" if t.pos_major == "名詞" and t.pos_minor not in _NOT_COMPOUND else t.pos_major
-        words.append((normalize(t.text), t.reading, pos))
-    return words
+def _title_words(title: _Title) -> list[tuple[str, str, str]]:
+    """(surface, reading, part of speech) of a title's words, in the index's normalized form.
+
+    The indexer stores them (title_words); an index written before it did gets them from Janome here.
+    """
+    parts = title.words or tuple(
+        (t.text, t.reading, t.pos_major, t.pos_minor) for t in JanomeTokenizer()(title.text, chars=True)
+    )
+    return [
+        (normalize(surface), reading, "名詞" if major == "名詞" and minor not in _NOT_COMPOUND else major)
+        for surface, reading, major, minor in parts
+    ]
 
 
 def _compounds(words: list[tuple[str, str, str]]) -> Iterator[tuple[str, str | None]]:
@@ -240,7 +247,7 @@ class Collected:
         titles = []
         title_counts: dict[str, int] = {}
         for title in self.titles:
-            words = _title_words(title.text)
+            words = _title_words(title)
             reading = "".join(to_katakana(r) if r and r != "*" else s for s, r, _pos in words)
             titles.append(_Title(title.text, title.key, reading, title.path, title.recency))
             for surface, word_reading in _compounds(words):
@@ -290,7 +297,8 @@ def collect(searcher: Searcher) -> Collected:
         if title:
             date = fields.get("date")
             recency = date.toordinal() if isinstance(date, dt.date) else 0
-            titles.append(_Title(title, normalize(title), "", fields["path"], recency))
+            words = tuple(tuple(w) for w in fields.get("title_words", ()))
+            titles.append(_Title(title, normalize(title), "", fields["path"], recency, words))
     return Collected(tuple(titles), frequencies, tuple(tags))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from search_app.didyoumean import MAX_COUNTS, plain_words, suggest_query
 from search_app.index import IndexHandle
-from search_app.suggest import MAX_SUGGESTIONS, VocabularyCache, collect, edit_distance
+from search_app.suggest import MAX_SUGGESTIONS, Collected, VocabularyCache, collect, edit_distance
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -172,6 +173,22 @@ def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> 
     finally:
         handle.close()
     assert frequencies["経費"] == expected > 1
+
+
+def test_titles_words_come_from_the_index_as_janome_would_give_them(built_index: Path) -> None:
+    # The indexer stores each title's words with readings; an older index gets them from Janome.
+    handle = IndexHandle(built_index)
+    try:
+        with handle.searcher() as searcher:
+            collected = collect(searcher)
+    finally:
+        handle.close()
+    assert all(t.words for t in collected.titles)
+    older = Collected(tuple(replace(t, words=()) for t in collected.titles), collected.frequencies, collected.tags)
+    stored, janome = collected.with_readings(), older.with_readings()
+    assert stored.titles == janome.titles
+    assert stored._readings == janome._readings  # the readings, both ways
+    assert "経費精算" in [s.text for s in stored.complete("けいひせいさん")]
 
 
 def test_warming_reads_the_index_and_leaves_the_readings_for_later(built_index: Path) -> None:
