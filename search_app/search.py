@@ -95,14 +95,6 @@ class SearchService:
         self.synonyms = synonyms or SynonymTable()
         self.vocabulary = VocabularyCache()
 
-    def warm(self) -> None:
-        """Open the searcher and read the vocabulary from the index now, so that no reader's request waits for them.
-
-        The vocabulary's readings are looked up later, when a request first needs the vocabulary.
-        """
-        with self.handle.searcher() as searcher:
-            self.vocabulary.get(searcher, readings=False)
-
     def document_count(self) -> int:
         """Documents in the live index."""
         with self.handle.searcher() as s:

@@ -31,12 +31,17 @@ class _Gunicorn(BaseApplication):
 
 
 def _warm_worker(worker: Any) -> None:
-    """Open the worker's searcher and read its vocabulary before its first request (when an index exists)."""
+    """Open the worker's searcher before its first request (when an index exists).
+
+    The vocabulary is read on first use instead: 0.3 s at 7,367 articles, about 2 s at
+    50,000, which would hold up every worker's start (and /healthz) even when no reader
+    asks for a completion or a correction.
+    """
     from indexer.store import IndexUnavailableError
     from search_app.services import get_service
 
     with worker.app.load().app_context(), contextlib.suppress(IndexUnavailableError):
-        get_service().warm()
+        get_service().document_count()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -319,28 +319,18 @@ class VocabularyCache:
         self._vocabulary: Vocabulary | None = None
         self._done = threading.Event()
         self._claimed = False
-        # Read from the index, its readings not yet asked for (see `get`).
-        self._pending: Collected | None = None
 
-    def get(self, searcher: Searcher, *, readings: bool = True) -> Vocabulary:
-        """The vocabulary for this searcher's reader (a new reader means a new generation).
-
-        With `readings`, the lookup of the readings starts if it has not: a worker
-        warming up reads the index only, so that Janome does not compete with its
-        first requests.
-        """
+    def get(self, searcher: Searcher) -> Vocabulary:
+        """The vocabulary for this searcher's reader (a new reader means a new generation)."""
         reader = searcher.reader()
         with self._lock:
             if self._vocabulary is None or self._reader is None or self._reader() is not reader:
                 collected = collect(searcher)
                 self._vocabulary = collected.without_readings()
-                self._reader = weakref.ref(reader)
-                self._done = threading.Event()
+                self._reader = ref = weakref.ref(reader)
+                self._done = done = threading.Event()
                 self._claimed = False
-                self._pending = collected
-            if readings and self._pending is not None:
-                collected, self._pending = self._pending, None
-                worker = threading.Thread(target=self._enrich, args=(collected, self._reader, self._done), daemon=True)
+                worker = threading.Thread(target=self._enrich, args=(collected, ref, done), daemon=True)
                 worker.start()
             return self._vocabulary
 

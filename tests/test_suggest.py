@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from search_app.didyoumean import MAX_COUNTS, plain_words, suggest_query
 from search_app.index import IndexHandle
-from search_app.suggest import MAX_SUGGESTIONS, Collected, VocabularyCache, collect, edit_distance
+from search_app.suggest import MAX_SUGGESTIONS, Collected, collect, edit_distance
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -189,23 +189,6 @@ def test_titles_words_come_from_the_index_as_janome_would_give_them(built_index:
     assert stored.titles == janome.titles
     assert stored._readings == janome._readings  # the readings, both ways
     assert "経費精算" in [s.text for s in stored.complete("けいひせいさん")]
-
-
-def test_warming_reads_the_index_and_leaves_the_readings_for_later(built_index: Path) -> None:
-    cache = VocabularyCache(wait=10)
-    handle = IndexHandle(built_index)
-    try:
-        with handle.searcher() as searcher:
-            warmed = cache.get(searcher, readings=False)
-            assert "経費" in [s.text for s in warmed.complete("経費")]
-            assert "経費" not in [s.text for s in warmed.complete("けいひ")]  # no Janome yet
-            assert cache.get(searcher, readings=False) is warmed  # read once per generation
-            cache.get(searcher)  # a request needs it: the readings are looked up now
-        assert cache.wait_for_readings()
-        with handle.searcher() as searcher:
-            assert "経費" in [s.text for s in cache.get(searcher).complete("けいひ")]
-    finally:
-        handle.close()
 
 
 def test_completions_work_before_the_readings_are_in(built_index: Path) -> None:
