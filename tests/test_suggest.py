@@ -175,14 +175,19 @@ def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> 
     assert frequencies["経費"] == expected > 1
 
 
-def test_titles_words_come_from_the_index_as_janome_would_give_them(built_index: Path) -> None:
-    # The indexer stores each title's words with readings; an older index gets them from Janome.
-    handle = IndexHandle(built_index)
+def collected_from(index: Path) -> Collected:
+    """What the vocabulary reads from the index (terms, tags, titles)."""
+    handle = IndexHandle(index)
     try:
         with handle.searcher() as searcher:
-            collected = collect(searcher)
+            return collect(searcher)
     finally:
         handle.close()
+
+
+def test_titles_words_come_from_the_index_as_janome_would_give_them(built_index: Path) -> None:
+    # The indexer stores each title's words with readings; an older index gets them from Janome.
+    collected = collected_from(built_index)
     assert all(t.words for t in collected.titles)
     older = Collected(tuple(replace(t, words=()) for t in collected.titles), collected.frequencies, collected.tags)
     stored, janome = collected.with_readings(), older.with_readings()
@@ -192,12 +197,7 @@ def test_titles_words_come_from_the_index_as_janome_would_give_them(built_index:
 
 
 def test_completions_work_before_the_readings_are_in(built_index: Path) -> None:
-    handle = IndexHandle(built_index)
-    try:
-        with handle.searcher() as searcher:
-            collected = collect(searcher)
-    finally:
-        handle.close()
+    collected = collected_from(built_index)
     partial, full = collected.without_readings(), collected.with_readings()
     for vocabulary in (partial, full):
         assert "経費" in [s.text for s in vocabulary.complete("経費")]
