@@ -9,10 +9,11 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.gramscore import gram_scores, mask, top
+from search_app.evaluate import Evaluator
+from search_app.gramscore import gram_scores, top
 from search_app.lead import boost_openings
 from search_app.ranking import CompiledQuery
-from search_app.retrieval import by_score, kept_units, matched, relax, run_query
+from search_app.retrieval import by_score, kept_units, relax, run_query
 from search_app.sentence import score_sentence
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
@@ -46,34 +47,35 @@ def rank(
     seen: set[int] | None = None,
 ) -> Ranked:
     """The top `limit` matches of a compiled query (all filtered articles when it has no words)."""
+    evaluator = Evaluator(searcher)
     if compiled.query is None:
-        total, ranked = run_query(searcher, wq.Every(), limit, allow=allow, sort=sort, seen=seen)
+        total, ranked = run_query(evaluator, wq.Every(), limit, allow=allow, sort=sort, seen=seen)
         return Ranked(total, ranked)
     bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
     sentence = len(compiled.units) > 1 and compiled.sentence and bag is not None
     # A sentence needs only the strict query's total here (how many have every word);
     # its candidates, and so what the facets count, come from _by_share.
     depth = 1 if sentence else max(limit, FUSION_DEPTH) if bag is not None else limit
-    total, ranked = run_query(searcher, compiled.query, depth, allow=allow, sort=sort, seen=None if sentence else seen)
+    total, ranked = run_query(evaluator, compiled.query, depth, allow=allow, sort=sort, seen=None if sentence else seen)
     if sentence:
         # The reader typed a sentence (a question, a headline), whose words an article
         # rarely has all of: ranked by how much of it each article has.
-        return _by_share(searcher, compiled, bag, limit, total, allow, seen)
+        return _by_share(evaluator, compiled, bag, limit, total, allow, seen)
     if len(compiled.units) > 1 and total == 0:
         # Nothing has every keyword: fewer of them, and the reader is told which went.
         if bag is not None:
-            return _by_share(searcher, compiled, bag, limit, total, allow, seen)
+            return _by_share(evaluator, compiled, bag, limit, total, allow, seen)
         # Sorted by date (a sentence's words must then all match, as keywords do), or
         # fielded words only (no n-gram scores): Whoosh's relaxed query.
-        return _relaxed(searcher, compiled, limit, allow, sort, seen)
+        return _relaxed(evaluator, compiled, limit, allow, sort, seen)
     if bag is None or not ranked:
         return Ranked(total, ranked[:limit], strict_total=total)
-    ranked = fuse(searcher, ranked, bag, first=_word_matches(searcher, compiled, ranked))
+    ranked = fuse(searcher, ranked, bag, first=_word_matches(evaluator, compiled, ranked))
     return Ranked(total, ranked[:limit], strict_total=total)
 
 
 def _relaxed(
-    searcher: Searcher,
+    evaluator: Evaluator,
     compiled: CompiledQuery,
     limit: int,
     allow: wq.Query | None,
@@ -81,18 +83,18 @@ def _relaxed(
     seen: set[int] | None,
 ) -> Ranked:
     """The articles with some of the words, when none has them all and there is no n-gram ranking."""
-    allowed = None if allow is None else set(searcher.docs_for_query(allow))
-    query, dropped = relax(searcher, compiled, allowed)
+    allowed = None if allow is None else set(np.flatnonzero(evaluator.docs(allow)).tolist())
+    query, dropped = relax(evaluator, compiled, allowed)
     if query is None:
         return Ranked(0, [], relaxed=True, dropped=dropped)
     if seen is not None:
         seen.clear()
-    total, ranked = run_query(searcher, query, limit, allow=allow, sort=sort, seen=seen)
+    total, ranked = run_query(evaluator, query, limit, allow=allow, sort=sort, seen=seen)
     return Ranked(total, ranked, relaxed=True, dropped=dropped)
 
 
 def _by_share(
-    searcher: Searcher,
+    evaluator: Evaluator,
     compiled: CompiledQuery,
     bag: np.ndarray,
     limit: int,
@@ -105,14 +107,15 @@ def _by_share(
     A sentence is ranked as a whole. Keywords get here only when no article has
     them all: the articles with every kept keyword then come first.
     """
-    matches = score_sentence(searcher, [u.query for u in compiled.units], bag, FUSION_WEIGHT)
+    searcher = evaluator.searcher
+    matches = score_sentence(searcher, [u.query for u in compiled.units], bag, FUSION_WEIGHT, evaluator=evaluator)
     found = matches.matching
     if compiled.negatives:
-        found = found & mask(searcher, searcher.docs_for_query(wq.Or(compiled.negatives)), keep=False)
+        found = found & ~evaluator.docs(wq.Or(compiled.negatives))
     if seen is not None:
         seen.clear()
         seen.update(np.flatnonzero(found).tolist())
-    allowed = found if allow is None else found & mask(searcher, searcher.docs_for_query(allow), keep=True)
+    allowed = found if allow is None else found & evaluator.docs(allow)
     # The best candidates rise with how much of the query their title and opening hold (lead.py).
     boost_openings(searcher, matches.scores, allowed, compiled.text_grams)
     result = Ranked(int(np.count_nonzero(allowed)), [], strict_total=strict_total)
@@ -131,30 +134,21 @@ def _by_share(
         result.ranked = by_score(searcher, top(matches.scores, limit, allowed))
     if strict_total:
         listed = [d for d, _ in result.ranked]
-        result.partial = set(listed) - set(scores_for(searcher, compiled.query, listed))
+        result.partial = set(listed) - set(scores_for(evaluator, compiled.query, listed))
     return result
 
 
-def _word_matches(searcher: Searcher, compiled: CompiledQuery, ranked: list[tuple[int, float]]) -> set[int] | None:
+def _word_matches(evaluator: Evaluator, compiled: CompiledQuery, ranked: list[tuple[int, float]]) -> set[int] | None:
     """The candidates that have the reader's words as words (None: no n-gram could have matched)."""
     if compiled.word_query is None or compiled.word_query == compiled.query:
         return None
-    return set(scores_for(searcher, compiled.word_query, [d for d, _ in ranked]))
+    return set(scores_for(evaluator, compiled.word_query, [d for d, _ in ranked]))
 
 
-def scores_for(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, float]:
-    """The query's score for each of the given documents that it matches, skipping the rest."""
-    scores: dict[int, float] = {}
-    wanted = sorted(set(docnums))
-    context = searcher.context(top_query=query)
-    for sub, offset in searcher.leaf_searchers():
-        local = [d - offset for d in wanted if offset <= d < offset + sub.doc_count_all()]
-        if not local:
-            continue
-        matcher = query.matcher(sub, context)
-        for docnum in matched(matcher, local):
-            scores[docnum + offset] = matcher.score()
-    return scores
+def scores_for(evaluator: Evaluator, query: wq.Query, docnums: Iterable[int]) -> dict[int, float]:
+    """The query's score for each of the given documents that it matches."""
+    found = evaluator.evaluate(query)
+    return {d: float(found.scores[d]) for d in docnums if found.mask[d]}
 
 
 def fuse(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -21,25 +22,45 @@ GRAM_FIELD = "text_ng"
 GRAM_K1 = 1.2
 GRAM_B = 0.75
 
-_lengths: weakref.WeakKeyDictionary[Searcher, dict[str, list[tuple[int, np.ndarray]]]] = weakref.WeakKeyDictionary()
+_per_searcher: weakref.WeakKeyDictionary[Searcher, dict[str, Any]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+def per_searcher(searcher: Searcher, key: str, build: Callable[[Searcher], Any]) -> Any:
+    """`build(searcher)`, computed once per searcher (an index generation) and kept while it lives."""
+    with _lock:
+        cache = _per_searcher.setdefault(searcher, {})
+        if key not in cache:
+            cache[key] = build(searcher)
+        return cache[key]
 
 
 def _leaf_lengths(searcher: Searcher, fieldname: str) -> list[tuple[int, np.ndarray]]:
     """Per segment: its first docnum and its documents' field lengths (0 for a deleted one)."""
-    with _lock:
-        per_field = _lengths.setdefault(searcher, {})
-        found = per_field.get(fieldname)
-        if found is None:
-            found = []
-            for sub, offset in searcher.leaf_searchers():
-                reader = sub.reader()
-                lengths = np.zeros(reader.doc_count_all(), dtype=np.float64)
-                for docnum in reader.all_doc_ids():  # live documents only
-                    lengths[docnum] = reader.doc_field_length(docnum, fieldname, 0)
-                found.append((offset, lengths))
-            per_field[fieldname] = found
+
+    def build(searcher: Searcher) -> list[tuple[int, np.ndarray]]:
+        found = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            lengths = np.zeros(reader.doc_count_all(), dtype=np.float64)
+            for docnum in reader.all_doc_ids():  # live documents only
+                lengths[docnum] = reader.doc_field_length(docnum, fieldname, 0)
+            found.append((offset, lengths))
         return found
+
+    return per_searcher(searcher, f"lengths:{fieldname}", build)
+
+
+def live_mask(searcher: Searcher) -> np.ndarray:
+    """True for every live (not deleted) document, by docnum."""
+
+    def build(searcher: Searcher) -> np.ndarray:
+        flags = np.zeros(searcher.doc_count_all(), dtype=bool)
+        for sub, offset in searcher.leaf_searchers():
+            flags[np.fromiter(sub.reader().all_doc_ids(), dtype=np.int64) + offset] = True
+        return flags
+
+    return per_searcher(searcher, "live", build)
 
 
 def _segment_postings(reader: object, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -106,10 +127,3 @@ def top(scores: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> li
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(int(d), float(scores[d])) for d in best]
-
-
-def mask(searcher: Searcher, docnums: Iterable[int], *, keep: bool) -> np.ndarray:
-    """True for the given documents (keep) or for every other document (not keep)."""
-    flags = np.zeros(searcher.doc_count_all(), dtype=bool)
-    flags[np.fromiter(docnums, dtype=np.int64)] = True
-    return flags if keep else ~flags

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from whoosh import collectors
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.filters import RecordingFilterCollector, by_date
+from search_app.evaluate import Evaluator
+from search_app.filters import MISSING_DATE
+from search_app.gramscore import per_searcher
 from search_app.ranking import CompiledQuery, Highlights, Union
 from search_app.snippets import Match
 
@@ -17,13 +19,12 @@ from search_app.snippets import Match
 KEPT_BOOST = 1.0
 # Relaxation tries every unit; beyond this many it only drops units that match nothing.
 MAX_GREEDY_UNITS = 16
-_MISSING_DATE = 2**63
 # Which stored field the spans of each searchable field belong to.
 _SPAN_TARGET = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
 
 
 def run_query(
-    searcher: Searcher,
+    evaluator: Evaluator,
     query: wq.Query,
     limit: int,
     *,
@@ -36,49 +37,77 @@ def run_query(
     `allow` is a filter (it never changes scores); `sort` is relevance, newest or
     oldest (undated last); `seen`, when given, receives every match before filtering.
     """
+    found = evaluator.evaluate(query)
+    matches = found.mask
+    if seen is not None:
+        seen.update(np.flatnonzero(matches).tolist())
+    if allow is not None:
+        matches = matches & evaluator.docs(allow)
+    total = int(np.count_nonzero(matches))
+    return total, ordered(evaluator.searcher, found.scores, matches, limit, sort)
+
+
+def count_matches(evaluator: Evaluator, query: wq.Query) -> int:
+    """How many documents the query matches."""
+    return int(np.count_nonzero(evaluator.docs(query)))
+
+
+def ordered(
+    searcher: Searcher, scores: np.ndarray, matches: np.ndarray, limit: int, sort: str = "relevance"
+) -> list[tuple[int, float]]:
+    """The first `limit` matches as (docnum, score): best first, the newer first among equal scores.
+
+    Sorted by date instead (newest or oldest), undated documents come last and
+    the better score first among equal dates.
+    """
+    ids = np.flatnonzero(matches)
+    # Scores a rounding error apart are equal (a sum's order of terms must not decide).
+    rounded = np.round(scores[ids], 9)
+    dated, recency = _dates(searcher)
     if sort == "relevance":
-        # No block-quality skipping and no matcher replacement: with Whoosh's
-        # defaults the total drops documents below the running top-N score (it then
-        # depends on the page size) or needs a second pass.
-        collector: collectors.Collector = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+        if len(ids) > limit:
+            # Only the best `limit` and whatever ties the last of them go on to the sort.
+            cut = -np.partition(-rounded, limit - 1)[limit - 1]
+            keep = rounded >= cut
+            ids, rounded = ids[keep], rounded[keep]
+        order = np.lexsort((-recency[ids], -rounded))
     else:
-        # Every match, with its score: Whoosh's own reverse date sort would put the
-        # undated documents (the column's largest value) first.
-        collector = collectors.UnlimitedCollector()
-    if allow is not None or seen is not None:
-        collector = RecordingFilterCollector(collector, allow, seen)
-    searcher.search_with_collector(query, collector)
-    results = collector.results()
-    ranked = [(hit.docnum, hit.score) for hit in results]
-    # Raw column values (ordered like the dates): translating an undated document's
-    # default to a datetime overflows inside Whoosh.
-    reader = searcher.reader()
-    if not ranked or not reader.has_column("date"):
-        # No dated document yet (an empty index has no date column): no tie-breaking.
-        return collector.count(), ranked[:limit]
-    if sort != "relevance":
-        dates = reader.column_reader("date", translate=False)
-        return collector.count(), by_date(ranked, dates, newest=sort == "newest")[:limit]
-    return collector.count(), by_score(searcher, ranked)
+        sign = -1 if sort == "newest" else 1
+        order = np.lexsort((-rounded, sign * recency[ids], ~dated[ids]))
+    ids = ids[order][:limit]
+    return [(int(d), float(scores[d])) for d in ids]
 
 
 def by_score(searcher: Searcher, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Best score first; the newer document first among equal scores."""
-    reader = searcher.reader()
-    if not reader.has_column("date"):
-        return sorted(ranked, key=lambda item: -round(item[1], 9))
-    dates = reader.column_reader("date", translate=False)
+    _, recency = _dates(searcher)
+    return sorted(ranked, key=lambda item: (-round(item[1], 9), -recency[item[0]]))
 
-    def recency(docnum: int) -> int:
-        value = dates[docnum]
+
+def _dates(searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
+    """Per docnum: whether it has a date, and its raw date value (0 when undated), read once per searcher."""
+
+    def build(searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
+        size = searcher.doc_count_all()
+        raw: list[object] = [None] * size
+        reader = searcher.reader()
+        if reader.has_column("date"):  # an index with no dated document has no date column
+            # Raw column values (ordered like the dates): translating an undated
+            # document's default to a datetime overflows inside Whoosh.
+            column = reader.column_reader("date", translate=False)
+            raw = [column[d] for d in range(size)]
         # An undated document reads back as the column's "missing" value, 2**64 - 1.
-        return value if isinstance(value, int) and value < _MISSING_DATE else 0
+        dated = np.fromiter((isinstance(v, int) and v < MISSING_DATE for v in raw), dtype=bool, count=size)
+        values = np.fromiter(
+            (v if ok else 0 for v, ok in zip(raw, dated.tolist(), strict=True)), dtype=np.int64, count=size
+        )
+        return dated, values
 
-    return sorted(ranked, key=lambda item: (-round(item[1], 9), -recency(item[0])))
+    return per_searcher(searcher, "dates", build)
 
 
 def relax(
-    searcher: Searcher, compiled: CompiledQuery, allowed: set[int] | None = None
+    evaluator: Evaluator, compiled: CompiledQuery, allowed: set[int] | None = None
 ) -> tuple[wq.Query | None, tuple[str, ...]]:
     """A looser query when no document has every word, and the words the best results lack.
 
@@ -88,7 +117,7 @@ def relax(
     With `allowed` (the documents the filters leave), only those count.
     """
     units = compiled.units
-    docsets = [set(searcher.docs_for_query(u.query)) for u in units]
+    docsets = [set(np.flatnonzero(evaluator.docs(u.query)).tolist()) for u in units]
     if allowed is not None:
         docsets = [docs & allowed for docs in docsets]
     alive = [i for i, docs in enumerate(docsets) if docs]

@@ -13,6 +13,7 @@ from whoosh.searching import Searcher
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
 from search_app.didyoumean import suggest_query, wants_suggestion
+from search_app.evaluate import Evaluator
 from search_app.facets import Facets, count_facets, facet_table
 from search_app.filters import SORTS, Filters, effective_sort
 from search_app.fusion import rank
@@ -20,7 +21,7 @@ from search_app.index import IndexHandle
 from search_app.query import QuerySyntaxError, parse_query
 from search_app.ranking import CompiledQuery, Compiler
 from search_app.related import RelatedArticle, paragraphs, related_articles
-from search_app.retrieval import match_spans, run_query
+from search_app.retrieval import count_matches, match_spans
 from search_app.snippets import Match, highlight, make_snippet
 from search_app.suggest import MAX_PREFIX_CHARS, Suggestion, VocabularyCache
 
@@ -169,7 +170,9 @@ class SearchService:
     def _count(self, searcher: Searcher, query: str) -> int:
         """How many documents have every word of a query (0 for one that cannot run)."""
         compiled = self._compile_quietly(searcher, query)
-        return run_query(searcher, compiled.query, 1)[0] if compiled and compiled.query is not None else 0
+        if compiled is None or compiled.query is None:
+            return 0
+        return count_matches(Evaluator(searcher), compiled.query)
 
     def _compile_quietly(self, searcher: Searcher, query: str) -> CompiledQuery | None:
         """The compiled query, or None for one the reader would have to fix (here it only adds extras)."""

@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.schema import SEARCH_FIELDS
+from search_app.evaluate import Evaluator
 from search_app.gramscore import term_scores
 
 # Score × (1 + COVERAGE_BOOST × share²), share = the fraction of the sentence's
@@ -47,8 +48,16 @@ def _any_of_words(query: wq.Query) -> bool:
     return isinstance(query, wq.Or) and all(_any_of_words(q) for q in query.subqueries)
 
 
-def score_sentence(searcher: Searcher, units: list[wq.Query], grams: np.ndarray, gram_weight: float) -> SentenceMatches:
+def score_sentence(
+    searcher: Searcher,
+    units: list[wq.Query],
+    grams: np.ndarray,
+    gram_weight: float,
+    *,
+    evaluator: Evaluator | None = None,
+) -> SentenceMatches:
     """The fused score of every document for a sentence made of `units`, with its n-gram scores `grams`."""
+    evaluator = evaluator or Evaluator(searcher)
     size = searcher.doc_count_all()
     weighting = searcher.weighting
     k1, b = float(weighting.K1), float(weighting.B)
@@ -67,7 +76,7 @@ def score_sentence(searcher: Searcher, units: list[wq.Query], grams: np.ndarray,
         if not exact:
             # A compound, a phrase, a word also found by n-grams or by its reading:
             # Whoosh says which articles have it.
-            has[np.fromiter(searcher.docs_for_query(unit), dtype=np.int64)] = True
+            has |= evaluator.docs(unit)
         present.append(has)
     candidates = np.logical_or.reduce(present) if present else np.zeros(size, dtype=bool)
     matches = SentenceMatches(np.zeros(size, dtype=np.float64), present, candidates)

@@ -1,4 +1,4 @@
-"""Hostile queries within the length limit compile to small Whoosh queries, so every answer stays fast.
+"""Hostile queries within the length limit compile to small queries, so every answer stays fast.
 
 Fuzzing found queries of under 1000 characters that took minutes on a 7,000-article index:
 "あ" * 1000 and "a b " * 300 (hundreds of identical AND terms and a phrase of hundreds of
@@ -8,14 +8,16 @@ negated word). The shape of the compiled query is checked here, not the time it 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from whoosh import query as wq
-from whoosh.searching import Searcher
 
+from search_app import retrieval
+from search_app.evaluate import Evaluator
 from search_app.services import get_service
 from tests.conftest import make_app
 
@@ -36,15 +38,18 @@ def cost_app(built_index: Path) -> Iterator[Flask]:
 
 
 def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_mean: bool) -> list[wq.Query]:
-    """Every Whoosh query one search runs, with or without the counts of もしかして."""
+    """Every query one search runs, with or without the counts of もしかして."""
     seen: list[wq.Query] = []
-    real = Searcher.search_with_collector
 
-    def spy(self: Searcher, q: wq.Query, collector: object, **kwargs: object) -> object:
-        seen.append(q)
-        return real(self, q, collector, **kwargs)
+    def spy(real: Callable[..., Any]) -> Callable[..., Any]:
+        def recording(evaluator: Evaluator, q: wq.Query, *args: object, **kwargs: object) -> object:
+            seen.append(q)
+            return real(evaluator, q, *args, **kwargs)
 
-    monkeypatch.setattr(Searcher, "search_with_collector", spy)
+        return recording
+
+    monkeypatch.setattr("search_app.fusion.run_query", spy(retrieval.run_query))
+    monkeypatch.setattr("search_app.search.count_matches", spy(retrieval.count_matches))
     if not did_you_mean:
         monkeypatch.setattr("search_app.search.wants_suggestion", lambda total, relaxed: False)
     with app.app_context():
@@ -54,7 +59,7 @@ def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_
 
 
 def compiled_all(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> list[wq.Query]:
-    """Every Whoosh query one search runs (the strict one, and a relaxed one after zero hits)."""
+    """Every query one search runs (the strict one, and a relaxed one after zero hits)."""
     seen = searches(app, monkeypatch, text, did_you_mean=False)
     assert len(seen) <= 2
     return seen

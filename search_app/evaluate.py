@@ -1,0 +1,165 @@
+"""Whoosh queries evaluated with numpy: every matching document and its score at once.
+
+Whoosh walks a query posting by posting in Python, through a tree of union,
+intersection and span matchers; at 2,000 articles that was two thirds of a
+reader query's CPU, and it grows with the corpus. Here each term's postings are
+read block by block and scored as arrays (gramscore.term_scores), the boolean
+structure is array logic, and only phrases read positions, of the documents
+that have all their words. Scores are Whoosh's own (the same BM25, sums and
+boosts); tests compare the two on every kind of query the compiler builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from search_app.gramscore import live_mask, term_scores
+from search_app.positions import phrase_docs
+
+# What Whoosh's inverse matcher scores a document that lacks the negated query.
+_NOT_SCORE = 1.0
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The documents a query matches (by docnum) and their scores (0 elsewhere)."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+    def ranked(self, limit: int | None = None) -> list[tuple[int, float]]:
+        """(docnum, score) of the matches, best first (all of them when no limit)."""
+        ids = np.flatnonzero(self.mask)
+        if limit is not None and limit < len(ids):
+            best = np.argpartition(-self.scores[ids], limit - 1)[:limit]
+            ids = ids[best]
+        order = np.argsort(-self.scores[ids], kind="stable")
+        return [(int(d), float(self.scores[d])) for d in ids[order]]
+
+
+class Evaluator:
+    """Evaluates queries over one searcher, remembering each term and subquery for the request."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        weighting = searcher.weighting
+        # Other weightings (and per-field B) go through Whoosh's own matchers.
+        self._bm25 = isinstance(weighting, BM25F) and not getattr(weighting, "_field_B", None)
+        self._k1 = float(getattr(weighting, "K1", 1.2))
+        self._b = float(getattr(weighting, "B", 0.75))
+        self._memo: dict[wq.Query, Evaluated] = {}
+        self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def evaluate(self, query: wq.Query) -> Evaluated:
+        """The query's matches and scores over the whole index."""
+        found = self._memo.get(query)
+        if found is None:
+            found = self._evaluate(query)
+            self._memo[query] = found
+        return found
+
+    def docs(self, query: wq.Query) -> np.ndarray:
+        """The query's matches as a boolean array."""
+        return self.evaluate(query).mask
+
+    def _evaluate(self, q: wq.Query) -> Evaluated:
+        if isinstance(q, type(wq.NullQuery)):
+            return self._empty()
+        if isinstance(q, wq.Term) and self._scorable(q.fieldname):
+            ids, scores = self._term(q.fieldname, q.text)
+            return self._from_postings(ids, scores * q.boost)
+        if isinstance(q, wq.Phrase) and len(q.words) > 1 and self._scorable(q.fieldname):
+            return self._phrase(q)
+        if isinstance(q, (wq.AndMaybe, wq.AndNot, wq.Not)):
+            return self._binary(q)
+        if type(q) in (wq.And, wq.Or) or (isinstance(q, wq.Or) and not q.scale and not q.minmatch):
+            return self._compound(q)
+        return self._whoosh(q)
+
+    def _binary(self, q: wq.AndMaybe | wq.AndNot | wq.Not) -> Evaluated:
+        if isinstance(q, wq.Not):
+            keep = live_mask(self.searcher) & ~self.evaluate(q.query).mask
+            return Evaluated(keep, np.where(keep, _NOT_SCORE, 0.0))
+        a, b = self.evaluate(q.a), self.evaluate(q.b)
+        if isinstance(q, wq.AndMaybe):
+            return Evaluated(a.mask, np.where(a.mask & b.mask, a.scores + b.scores, a.scores))
+        keep = a.mask & ~b.mask
+        return Evaluated(keep, np.where(keep, a.scores, 0.0))
+
+    def _compound(self, q: wq.CompoundQuery) -> Evaluated:
+        subs = [self.evaluate(s) for s in q.subqueries]
+        if not subs:
+            return self._empty()
+        if len(subs) == 1:
+            # Whoosh hands a lone subquery's matcher up as it is: the compound's boost is lost.
+            return subs[0]
+        combine = np.logical_and if isinstance(q, wq.And) else np.logical_or
+        mask = combine.reduce([s.mask for s in subs])
+        # Unmatched documents score 0 in every part, so the sum is the matching parts' sum.
+        scores = np.add.reduce([s.scores for s in subs])
+        if q.boost != 1.0:
+            scores = scores * q.boost
+        return Evaluated(mask, np.where(mask, scores, 0.0))
+
+    def _phrase(self, q: wq.Phrase) -> Evaluated:
+        postings = [self._term(q.fieldname, w) for w in q.words]
+        if any(not len(ids) for ids, _ in postings):
+            return self._empty()
+        # Whoosh scores a phrase as its words' scores summed (a repeated word counts again).
+        have = np.ones(self.size, dtype=bool)
+        total = np.zeros(self.size, dtype=np.float64)
+        for ids, scores in postings:
+            present = np.zeros(self.size, dtype=bool)
+            present[ids] = True
+            have &= present
+            np.add.at(total, ids, scores)
+        candidates = np.flatnonzero(have)
+        mask = np.zeros(self.size, dtype=bool)
+        if len(candidates):
+            matching = phrase_docs(self.searcher, q.fieldname, list(q.words), candidates, slop=q.slop)
+            mask[matching] = True
+        return Evaluated(mask, np.where(mask, total * q.boost, 0.0))
+
+    def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            found = term_scores(self.searcher, fieldname, text, k1=self._k1, b=self._b)
+            self._terms[key] = found
+        return found
+
+    def _scorable(self, fieldname: str) -> bool:
+        schema = self.searcher.schema
+        if not self._bm25 or fieldname not in schema:
+            return False
+        field = schema[fieldname]
+        return bool(field.scorable and field.format and field.format.supports("positions"))
+
+    def _from_postings(self, ids: np.ndarray, scores: np.ndarray) -> Evaluated:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[ids] = True
+        values = np.zeros(self.size, dtype=np.float64)
+        values[ids] = scores
+        return Evaluated(mask, values)
+
+    def _empty(self) -> Evaluated:
+        return Evaluated(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64))
+
+    def _whoosh(self, q: wq.Query) -> Evaluated:
+        """Anything else (ranges, Every, unscored fields): Whoosh's own matcher, walked once."""
+        ids: list[int] = []
+        scores: list[float] = []
+        context = self.searcher.context(top_query=q)
+        for sub, offset in self.searcher.leaf_searchers():
+            matcher = q.matcher(sub, context)
+            while matcher.is_active():
+                ids.append(matcher.id() + offset)
+                scores.append(matcher.score())
+                matcher.next()
+        return self._from_postings(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
