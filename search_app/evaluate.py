@@ -18,8 +18,8 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from search_app.gramscore import live_mask, term_scores
-from search_app.positions import phrase_docs
+from search_app.gramscore import bm25, live_mask, term_scores
+from search_app.postings import phrase_matches
 
 # What Whoosh's inverse matcher scores a document that lacks the negated query.
 _NOT_SCORE = 1.0
@@ -54,13 +54,32 @@ class Evaluator:
         self._k1 = float(getattr(weighting, "K1", 1.2))
         self._b = float(getattr(weighting, "B", 0.75))
         self._memo: dict[wq.Query, Evaluated] = {}
+        self._narrowed: dict[tuple[wq.Query, int], tuple[np.ndarray, Evaluated]] = {}
         self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
-    def evaluate(self, query: wq.Query) -> Evaluated:
-        """The query's matches and scores over the whole index."""
+    def evaluate(self, query: wq.Query, within: np.ndarray | None = None) -> Evaluated:
+        """The query's matches and scores; with `within`, only among those documents (nothing outside).
+
+        Narrowing lets a phrase read positions only where they can still matter.
+        """
+        if within is not None:
+            whole = self._memo.get(query)
+            # The same narrowing comes back for a word and its n-gram fallback (AndNot).
+            key = (query, id(within))
+            narrowed = self._narrowed.get(key)
+            if whole is not None:
+                found = whole
+            elif narrowed is not None and narrowed[0] is within:
+                return narrowed[1]
+            else:
+                found = self._evaluate(query, within)
+            result = Evaluated(found.mask & within, np.where(within, found.scores, 0.0))
+            # The array is kept with the result, so its id is not reused while the entry lives.
+            self._narrowed[key] = (within, result)
+            return result
         found = self._memo.get(query)
         if found is None:
-            found = self._evaluate(query)
+            found = self._evaluate(query, None)
             self._memo[query] = found
         return found
 
@@ -68,38 +87,49 @@ class Evaluator:
         """The query's matches as a boolean array."""
         return self.evaluate(query).mask
 
-    def _evaluate(self, q: wq.Query) -> Evaluated:
+    def _evaluate(self, q: wq.Query, within: np.ndarray | None) -> Evaluated:
         if isinstance(q, type(wq.NullQuery)):
             return self._empty()
         if isinstance(q, wq.Term) and self._scorable(q.fieldname):
             ids, scores = self._term(q.fieldname, q.text)
             return self._from_postings(ids, scores * q.boost)
         if isinstance(q, wq.Phrase) and len(q.words) > 1 and self._scorable(q.fieldname):
-            return self._phrase(q)
+            return self._phrase(q, within)
         if isinstance(q, (wq.AndMaybe, wq.AndNot, wq.Not)):
-            return self._binary(q)
+            return self._binary(q, within)
         if type(q) in (wq.And, wq.Or) or (isinstance(q, wq.Or) and not q.scale and not q.minmatch):
-            return self._compound(q)
+            return self._compound(q, within)
         return self._whoosh(q)
 
-    def _binary(self, q: wq.AndMaybe | wq.AndNot | wq.Not) -> Evaluated:
+    def _binary(self, q: wq.AndMaybe | wq.AndNot | wq.Not, within: np.ndarray | None) -> Evaluated:
         if isinstance(q, wq.Not):
-            keep = live_mask(self.searcher) & ~self.evaluate(q.query).mask
+            keep = live_mask(self.searcher) & ~self.evaluate(q.query, within).mask
             return Evaluated(keep, np.where(keep, _NOT_SCORE, 0.0))
-        a, b = self.evaluate(q.a), self.evaluate(q.b)
         if isinstance(q, wq.AndMaybe):
-            return Evaluated(a.mask, np.where(a.mask & b.mask, a.scores + b.scores, a.scores))
-        keep = a.mask & ~b.mask
-        return Evaluated(keep, np.where(keep, a.scores, 0.0))
+            a = self.evaluate(q.a, within)
+            b = self.evaluate(q.b, a.mask)
+            return Evaluated(a.mask, np.where(b.mask, a.scores + b.scores, a.scores))
+        # What b excludes is not looked at in a: an n-gram alternative checks
+        # positions only where the word itself is missing.
+        b = self.evaluate(q.b, within)
+        a = self.evaluate(q.a, ~b.mask if within is None else within & ~b.mask)
+        return Evaluated(a.mask, a.scores)
 
-    def _compound(self, q: wq.CompoundQuery) -> Evaluated:
-        subs = [self.evaluate(s) for s in q.subqueries]
-        if not subs:
+    def _compound(self, q: wq.CompoundQuery, within: np.ndarray | None) -> Evaluated:
+        if not q.subqueries:
             return self._empty()
-        if len(subs) == 1:
+        if len(q.subqueries) == 1:
             # Whoosh hands a lone subquery's matcher up as it is: the compound's boost is lost.
-            return subs[0]
-        combine = np.logical_and if isinstance(q, wq.And) else np.logical_or
+            return self.evaluate(q.subqueries[0], within)
+        subs = []
+        narrowing = isinstance(q, wq.And)
+        for sub in q.subqueries:
+            found = self.evaluate(sub, within)
+            subs.append(found)
+            if narrowing:
+                # Each part of an AND is looked at only where the parts before it matched.
+                within = found.mask
+        combine = np.logical_and if narrowing else np.logical_or
         mask = combine.reduce([s.mask for s in subs])
         # Unmatched documents score 0 in every part, so the sum is the matching parts' sum.
         scores = np.add.reduce([s.scores for s in subs])
@@ -107,24 +137,15 @@ class Evaluator:
             scores = scores * q.boost
         return Evaluated(mask, np.where(mask, scores, 0.0))
 
-    def _phrase(self, q: wq.Phrase) -> Evaluated:
-        postings = [self._term(q.fieldname, w) for w in q.words]
-        if any(not len(ids) for ids, _ in postings):
-            return self._empty()
+    def _phrase(self, q: wq.Phrase, within: np.ndarray | None) -> Evaluated:
+        allowed = live_mask(self.searcher) if within is None else within & live_mask(self.searcher)
+        words = list(q.words)
+        docs, weights = phrase_matches(self.searcher, q.fieldname, words, allowed, slop=q.slop)
         # Whoosh scores a phrase as its words' scores summed (a repeated word counts again).
-        have = np.ones(self.size, dtype=bool)
-        total = np.zeros(self.size, dtype=np.float64)
-        for ids, scores in postings:
-            present = np.zeros(self.size, dtype=bool)
-            present[ids] = True
-            have &= present
-            np.add.at(total, ids, scores)
-        candidates = np.flatnonzero(have)
-        mask = np.zeros(self.size, dtype=bool)
-        if len(candidates):
-            matching = phrase_docs(self.searcher, q.fieldname, list(q.words), candidates, slop=q.slop)
-            mask[matching] = True
-        return Evaluated(mask, np.where(mask, total * q.boost, 0.0))
+        total = np.zeros(len(docs), dtype=np.float64)
+        for word, tf in zip(words, weights, strict=True):
+            total += bm25(self.searcher, q.fieldname, word, docs, tf, k1=self._k1, b=self._b)
+        return self._from_postings(docs, total * q.boost)
 
     def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (fieldname, text)

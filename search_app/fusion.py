@@ -51,25 +51,27 @@ def rank(
     if compiled.query is None:
         total, ranked = run_query(evaluator, wq.Every(), limit, allow=allow, sort=sort, seen=seen)
         return Ranked(total, ranked)
-    bag = gram_scores(searcher, compiled.text_grams) if sort == "relevance" and compiled.text_grams else None
-    sentence = len(compiled.units) > 1 and compiled.sentence and bag is not None
+    grams = compiled.text_grams if sort == "relevance" else []
+    sentence = len(compiled.units) > 1 and compiled.sentence and bool(grams)
     # A sentence needs only the strict query's total here (how many have every word);
     # its candidates, and so what the facets count, come from _by_share.
-    depth = 1 if sentence else max(limit, FUSION_DEPTH) if bag is not None else limit
+    depth = 1 if sentence else max(limit, FUSION_DEPTH) if grams else limit
     total, ranked = run_query(evaluator, compiled.query, depth, allow=allow, sort=sort, seen=None if sentence else seen)
     if sentence:
         # The reader typed a sentence (a question, a headline), whose words an article
         # rarely has all of: ranked by how much of it each article has.
-        return _by_share(evaluator, compiled, bag, limit, total, allow, seen)
+        return _by_share(evaluator, compiled, gram_scores(searcher, grams), limit, total, allow, seen)
     if len(compiled.units) > 1 and total == 0:
         # Nothing has every keyword: fewer of them, and the reader is told which went.
-        if bag is not None:
-            return _by_share(evaluator, compiled, bag, limit, total, allow, seen)
+        if grams:
+            return _by_share(evaluator, compiled, gram_scores(searcher, grams), limit, total, allow, seen)
         # Sorted by date (a sentence's words must then all match, as keywords do), or
         # fielded words only (no n-gram scores): Whoosh's relaxed query.
         return _relaxed(evaluator, compiled, limit, allow, sort, seen)
-    if bag is None or not ranked:
+    if not grams or not ranked:
         return Ranked(total, ranked[:limit], strict_total=total)
+    # Keywords: the n-grams only re-rank the word ranking's candidates, so only theirs are read.
+    bag = gram_scores(searcher, grams, among=np.sort(np.fromiter((d for d, _ in ranked), dtype=np.int64)))
     ranked = fuse(searcher, ranked, bag, first=_word_matches(evaluator, compiled, ranked))
     return Ranked(total, ranked[:limit], strict_total=total)
 

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
+from search_app.postings import read_postings
+
 # The n-gram field ranked here, and its BM25 parameters (make eval: the usual
 # 1.2 / 0.75 suits character n-grams on both JSQuAD and livedoor headlines).
 GRAM_FIELD = "text_ng"
@@ -35,18 +37,16 @@ def per_searcher(searcher: Searcher, key: str, build: Callable[[Searcher], Any])
         return cache[key]
 
 
-def _leaf_lengths(searcher: Searcher, fieldname: str) -> list[tuple[int, np.ndarray]]:
-    """Per segment: its first docnum and its documents' field lengths (0 for a deleted one)."""
+def field_lengths(searcher: Searcher, fieldname: str) -> np.ndarray:
+    """Every document's length in the field, by docnum (0 for a deleted one)."""
 
-    def build(searcher: Searcher) -> list[tuple[int, np.ndarray]]:
-        found = []
+    def build(searcher: Searcher) -> np.ndarray:
+        lengths = np.zeros(searcher.doc_count_all(), dtype=np.float64)
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
-            lengths = np.zeros(reader.doc_count_all(), dtype=np.float64)
             for docnum in reader.all_doc_ids():  # live documents only
-                lengths[docnum] = reader.doc_field_length(docnum, fieldname, 0)
-            found.append((offset, lengths))
-        return found
+                lengths[offset + docnum] = reader.doc_field_length(docnum, fieldname, 0)
+        return lengths
 
     return per_searcher(searcher, f"lengths:{fieldname}", build)
 
@@ -63,55 +63,50 @@ def live_mask(searcher: Searcher) -> np.ndarray:
     return per_searcher(searcher, "live", build)
 
 
-def _segment_postings(reader: object, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights of one term in one segment."""
-    matcher = reader.postings(fieldname, term)  # type: ignore[attr-defined]
-    ids: list[int] = []
-    weights: list[float] = []
-    blocks = hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")
-    while matcher.is_active():
-        if blocks:
-            # Whoosh's own leaf matcher: whole blocks at a time (its private API, pinned by whoosh<2.8).
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-        else:
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-
-
-def term_scores(searcher: Searcher, fieldname: str, term: str, *, k1: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """The live documents (docnums) with the term in the field, and the term's BM25 in each."""
-    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    if not searcher.doc_frequency(fieldname, term):
-        return empty
-    idf = searcher.idf(fieldname, term)
+def bm25(
+    searcher: Searcher, fieldname: str, term: str, docnums: np.ndarray, tf: np.ndarray, *, k1: float, b: float
+) -> np.ndarray:
+    """The term's BM25 in the given documents, from its weight (tf) in each: Whoosh's formula and idf."""
+    lengths = field_lengths(searcher, fieldname)
     avgfl = searcher.avg_field_length(fieldname) or 1.0
-    found_ids, found_scores = [], []
-    for (sub, _), (offset, lengths) in zip(searcher.leaf_searchers(), _leaf_lengths(searcher, fieldname), strict=True):
-        reader = sub.reader()
-        if not reader.doc_frequency(fieldname, term):
-            continue
-        ids, tf = _segment_postings(reader, fieldname, term)
-        live = lengths[ids] > 0
-        ids, tf = ids[live], tf[live]
-        norm = k1 * ((1 - b) + b * lengths[ids] / avgfl)
-        found_ids.append(ids + offset)
-        found_scores.append(idf * tf * (k1 + 1) / (tf + norm))
-    if not found_ids:
-        return empty
-    return np.concatenate(found_ids), np.concatenate(found_scores)
+    norm = k1 * ((1 - b) + b * lengths[docnums] / avgfl)
+    return searcher.idf(fieldname, term) * tf * (k1 + 1) / (tf + norm)
 
 
-def gram_scores(searcher: Searcher, grams: Iterable[str]) -> np.ndarray:
-    """BM25 of the grams over text_ng for every document (0 where none occurs or the document is deleted)."""
+def term_scores(
+    searcher: Searcher, fieldname: str, term: str, *, k1: float, b: float, among: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The live documents (docnums) with the term in the field, and the term's BM25 in each.
+
+    With `among` (sorted docnums), only those documents are looked at.
+    """
+    found: list[np.ndarray] = []
+    if searcher.doc_frequency(fieldname, term):
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if not reader.doc_frequency(fieldname, term):
+                continue
+            wanted = None
+            if among is not None:
+                wanted = among[(among >= offset) & (among < offset + reader.doc_count_all())] - offset
+                if not len(wanted):
+                    continue
+            postings = read_postings(reader, fieldname, term, wanted)
+            found.append(postings.ids + offset)
+            found.append(postings.weights)
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    ids, tf = np.concatenate(found[::2]), np.concatenate(found[1::2])
+    live = live_mask(searcher)[ids]
+    ids, tf = ids[live], tf[live]
+    return ids, bm25(searcher, fieldname, term, ids, tf, k1=k1, b=b)
+
+
+def gram_scores(searcher: Searcher, grams: Iterable[str], among: np.ndarray | None = None) -> np.ndarray:
+    """BM25 of the grams over text_ng for every document, or only `among` (sorted docnums); 0 elsewhere."""
     scores = np.zeros(searcher.doc_count_all(), dtype=np.float64)
     for gram in dict.fromkeys(grams):
-        ids, found = term_scores(searcher, GRAM_FIELD, gram, k1=GRAM_K1, b=GRAM_B)
+        ids, found = term_scores(searcher, GRAM_FIELD, gram, k1=GRAM_K1, b=GRAM_B, among=among)
         scores[ids] += found
     return scores
 
