@@ -32,15 +32,6 @@ class Evaluated:
     mask: np.ndarray
     scores: np.ndarray
 
-    def ranked(self, limit: int | None = None) -> list[tuple[int, float]]:
-        """(docnum, score) of the matches, best first (all of them when no limit)."""
-        ids = np.flatnonzero(self.mask)
-        if limit is not None and limit < len(ids):
-            best = np.argpartition(-self.scores[ids], limit - 1)[:limit]
-            ids = ids[best]
-        order = np.argsort(-self.scores[ids], kind="stable")
-        return [(int(d), float(self.scores[d])) for d in ids[order]]
-
 
 class Evaluator:
     """Evaluates queries over one searcher, remembering each term and subquery for the request."""
@@ -54,6 +45,8 @@ class Evaluator:
         self._k1 = float(getattr(weighting, "K1", 1.2))
         self._b = float(getattr(weighting, "B", 0.75))
         self._memo: dict[wq.Query, Evaluated] = {}
+        # Results with exact scores only near the top (evaluate_top).
+        self._top: dict[wq.Query, Evaluated] = {}
         self._narrowed: dict[tuple[wq.Query, int], tuple[np.ndarray, Evaluated]] = {}
         self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
@@ -85,7 +78,47 @@ class Evaluator:
 
     def docs(self, query: wq.Query) -> np.ndarray:
         """The query's matches as a boolean array."""
-        return self.evaluate(query).mask
+        top = self._top.get(query)
+        return top.mask if top is not None else self.evaluate(query).mask
+
+    def evaluate_top(self, query: wq.Query, depth: int) -> Evaluated:
+        """Every match of the query, with exact scores for at least its best `depth`.
+
+        A bonus (the nearness phrase of ANDMAYBE) is looked for only in the
+        documents it could lift into the best `depth`: those whose score plus the
+        most the bonus could add reaches the depth-th best score without it.
+        Below that, a document's score lacks its bonus.
+        """
+        found = self._memo.get(query) or self._top.get(query)
+        if found is not None:
+            return found
+        if not isinstance(query, wq.AndMaybe) or (bound := self._bound(query.b)) is None:
+            return self.evaluate(query)
+        a = self.evaluate(query.a)
+        count = int(np.count_nonzero(a.mask))
+        if count <= depth:
+            return self.evaluate(query)
+        cut = np.partition(a.scores[a.mask], count - depth)[count - depth]
+        b = self.evaluate(query.b, a.mask & (a.scores + bound >= cut * (1 - 1e-9)))
+        found = Evaluated(a.mask, np.where(b.mask, a.scores + b.scores, a.scores))
+        self._top[query] = found
+        return found
+
+    def _bound(self, q: wq.Query) -> np.ndarray | None:
+        """The most the query can score in each document (None when that is not known)."""
+        if isinstance(q, wq.Term) and self._scorable(q.fieldname):
+            return self._from_postings(*self._term(q.fieldname, q.text)).scores * q.boost
+        if isinstance(q, wq.Phrase) and len(q.words) > 1 and self._scorable(q.fieldname):
+            # A phrase scores its words' scores, in the documents where they stand in order.
+            parts = [self._bound(wq.Term(q.fieldname, w)) for w in q.words]
+            return np.add.reduce(parts) * q.boost  # type: ignore[arg-type]
+        if type(q) in (wq.And, wq.Or) or (isinstance(q, wq.Or) and not q.scale and not q.minmatch):
+            parts = [self._bound(sub) for sub in q.subqueries]
+            if not parts or any(p is None for p in parts):
+                return None
+            total = np.add.reduce(parts)  # type: ignore[arg-type]
+            return total * q.boost if len(parts) > 1 else total
+        return None
 
     def _evaluate(self, q: wq.Query, within: np.ndarray | None) -> Evaluated:
         if isinstance(q, type(wq.NullQuery)):

@@ -136,7 +136,7 @@ def _by_share(
         result.ranked = by_score(searcher, top(matches.scores, limit, allowed))
     if strict_total:
         listed = [d for d, _ in result.ranked]
-        result.partial = set(listed) - set(scores_for(evaluator, compiled.query, listed))
+        result.partial = set(listed) - matching(evaluator, compiled.query, listed)
     return result
 
 
@@ -144,13 +144,13 @@ def _word_matches(evaluator: Evaluator, compiled: CompiledQuery, ranked: list[tu
     """The candidates that have the reader's words as words (None: no n-gram could have matched)."""
     if compiled.word_query is None or compiled.word_query == compiled.query:
         return None
-    return set(scores_for(evaluator, compiled.word_query, [d for d, _ in ranked]))
+    return matching(evaluator, compiled.word_query, [d for d, _ in ranked])
 
 
-def scores_for(evaluator: Evaluator, query: wq.Query, docnums: Iterable[int]) -> dict[int, float]:
-    """The query's score for each of the given documents that it matches."""
-    found = evaluator.evaluate(query)
-    return {d: float(found.scores[d]) for d in docnums if found.mask[d]}
+def matching(evaluator: Evaluator, query: wq.Query, docnums: Iterable[int]) -> set[int]:
+    """The given documents that the query matches."""
+    found = evaluator.docs(query)
+    return {d for d in docnums if found[d]}
 
 
 def fuse(

@@ -180,3 +180,22 @@ def _advance(before: list[int], after: list[int], slop: int) -> list[int]:
         if i < len(before) and before[i] <= p - 1:
             kept.append(p)
     return kept
+
+
+def characters(
+    searcher: Searcher, fieldname: str, word: str, docnums: list[int]
+) -> dict[int, list[tuple[int, int, int]]]:
+    """(position, startchar, endchar) of each occurrence of the word in each of the given documents (sorted)."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    if not docnums:
+        return found
+    decode = searcher.schema[fieldname].format.decoder("characters")
+    wanted = np.asarray(docnums, dtype=np.int64)
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        local = wanted[(wanted >= offset) & (wanted < offset + reader.doc_count_all())] - offset
+        if len(local):
+            postings = read_postings(reader, fieldname, word, local, values=True)
+            for docnum, value in zip(postings.ids.tolist(), postings.values or [], strict=True):
+                found[docnum + offset] = decode(value)
+    return found

@@ -256,12 +256,13 @@ class Compiler:
             return None
         if positive:
             self._remember(text, words, fields, runs, phrase=phrase)
-        if words and len(alternatives) > 1:
-            # N-grams and readings find what the words miss, and count only there: an
-            # article with the words is not scored again by them, and their positions
-            # are read only in the articles without the words (evaluate.py).
-            return Union([alternatives[0], wq.AndNot(_any(alternatives[1:]), alternatives[0])])
-        return _any(alternatives)
+        # N-grams find what the words miss, and readings what both miss; each counts
+        # only there: an article with the words is not scored again by its n-grams,
+        # and their positions are read only in the articles without the words (evaluate.py).
+        found = alternatives[0]
+        for fallback in alternatives[1:]:
+            found = Union([found, wq.AndNot(fallback, found)])
+        return found
 
     def _morph(
         self, text: str, words: list[str], full: list[str], fields: tuple[str, ...], *, phrase: bool

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import numpy as np
 from whoosh import query as wq
@@ -12,6 +12,7 @@ from whoosh.searching import Searcher
 from search_app.evaluate import Evaluator
 from search_app.filters import MISSING_DATE
 from search_app.gramscore import per_searcher
+from search_app.postings import characters
 from search_app.ranking import CompiledQuery, Highlights, Union
 from search_app.snippets import Match
 
@@ -37,7 +38,7 @@ def run_query(
     `allow` is a filter (it never changes scores); `sort` is relevance, newest or
     oldest (undated last); `seen`, when given, receives every match before filtering.
     """
-    found = evaluator.evaluate(query)
+    found = evaluator.evaluate_top(query, limit) if sort == "relevance" else evaluator.evaluate(query)
     matches = found.mask
     if seen is not None:
         seen.update(np.flatnonzero(matches).tolist())
@@ -178,10 +179,9 @@ def match_spans(
     wanted = sorted(docnums)
     if not wanted:
         return out
-    reader = searcher.reader()
     for fieldname, terms in highlights.terms.items():
         for term in terms:
-            for docnum, spans in _postings(reader, fieldname, term, wanted).items():
+            for docnum, spans in characters(searcher, fieldname, term, wanted).items():
                 out[docnum][fieldname].extend(Match(s, e, term) for _p, s, e in spans)
     # Reading matches cover whole words (their reading maps to the word), so they
     # only mark what the finer word and n-gram matches left unmarked.
@@ -190,7 +190,7 @@ def match_spans(
         target = _SPAN_TARGET[fieldname]
         coarse = fieldname.endswith("_rd")
         for seq in set(sequences):
-            for docnum, found in _sequence_spans(reader, fieldname, seq, wanted).items():
+            for docnum, found in _sequence_spans(searcher, fieldname, seq, wanted).items():
                 marked = out[docnum][target]
                 if coarse:
                     found = [m for m in found if not any(m.start < x.end and x.start < m.end for x in marked)]  # noqa: PLW2901
@@ -198,31 +198,15 @@ def match_spans(
     return out
 
 
-def matched(matcher: object, docnums: Iterable[int]) -> Iterator[int]:
-    """The given docnums (ascending) the matcher has, leaving it on each in turn (skipping the rest)."""
-    for docnum in docnums:
-        if not matcher.is_active():  # type: ignore[attr-defined]
-            return
-        if matcher.id() < docnum:  # type: ignore[attr-defined]
-            matcher.skip_to(docnum)  # type: ignore[attr-defined]
-        if matcher.is_active() and matcher.id() == docnum:  # type: ignore[attr-defined]
-            yield docnum
-
-
-def _postings(reader: object, fieldname: str, term: str, docnums: list[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """(position, startchar, endchar) of a term in each of the wanted documents."""
-    found: dict[int, list[tuple[int, int, int]]] = {}
-    if (fieldname, term) not in reader:
-        return found
-    m = reader.postings(fieldname, term)
-    for docnum in matched(m, docnums):
-        found[docnum] = m.value_as("characters")
-    return found
-
-
-def _sequence_spans(reader: object, fieldname: str, seq: tuple[str, ...], docnums: list[int]) -> dict[int, list[Match]]:
+def _sequence_spans(
+    searcher: Searcher, fieldname: str, seq: tuple[str, ...], docnums: list[int]
+) -> dict[int, list[Match]]:
     """Spans where the grams of `seq` stand at consecutive positions (a phrase of n-grams)."""
-    per_gram = [_postings(reader, fieldname, gram, docnums) for gram in seq]
+    per_gram: list[dict[int, list[tuple[int, int, int]]]] = []
+    for gram in seq:
+        # Each gram is read only in the documents that had every gram before it.
+        per_gram.append(characters(searcher, fieldname, gram, docnums))
+        docnums = sorted(per_gram[-1])
     label = seq[0] + "".join(g[1:] for g in seq[1:])
     result: dict[int, list[Match]] = {}
     for docnum in per_gram[0] if per_gram else {}:

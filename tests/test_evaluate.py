@@ -16,6 +16,7 @@ from search_app.filters import Filters
 from search_app.index import IndexHandle
 from search_app.query import parse_query
 from search_app.ranking import Compiler
+from search_app.retrieval import ordered
 from tests.conftest import write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -167,3 +168,14 @@ def test_a_phrase_needs_its_words_in_order(built_index: Path) -> None:
     assert not backward.any()
     assert near.sum() == 1
     assert not far.any()
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("text", ["経費 精算", "経費精算 領収書 提出", "見積書 税込", "会社 印鑑", "年末調整 経費精算"])
+def test_the_top_is_exact_when_the_bonus_is_skipped_below_it(changed_index: Searcher, text: str, depth: int) -> None:
+    q = Compiler(changed_index.schema["body"].analyzer).compile(parse_query(text)).query
+    assert isinstance(q, wq.AndMaybe)  # the words, and a bonus where they stand near each other
+    full = Evaluator(changed_index).evaluate(q)
+    top = Evaluator(changed_index).evaluate_top(q, depth)
+    assert (top.mask == full.mask).all()
+    assert ordered(changed_index, top.scores, top.mask, depth) == ordered(changed_index, full.scores, full.mask, depth)
