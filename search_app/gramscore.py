@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from search_app.postings import read_postings
 
@@ -24,8 +26,9 @@ GRAM_FIELD = "text_ng"
 GRAM_K1 = 1.2
 GRAM_B = 0.75
 
+_BYTE_TO_LENGTH = np.asarray([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _per_searcher: weakref.WeakKeyDictionary[Searcher, dict[str, Any]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def per_searcher(searcher: Searcher, key: str, build: Callable[[Searcher], Any]) -> Any:
@@ -44,11 +47,35 @@ def field_lengths(searcher: Searcher, fieldname: str) -> np.ndarray:
         lengths = np.zeros(searcher.doc_count_all(), dtype=np.float64)
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
-            for docnum in reader.all_doc_ids():  # live documents only
-                lengths[offset + docnum] = reader.doc_field_length(docnum, fieldname, 0)
-        return lengths
+            size = reader.doc_count_all()
+            found = _length_column(reader, fieldname, size)
+            if found is None:
+                found = np.asarray([reader.doc_field_length(d, fieldname, 0) or 0 for d in range(size)], dtype=float)
+            lengths[offset : offset + size] = found
+        return np.where(live_mask(searcher), lengths, 0.0)
 
     return per_searcher(searcher, f"lengths:{fieldname}", build)
+
+
+def _length_column(reader: object, fieldname: str, size: int) -> np.ndarray | None:
+    """A segment's field lengths read as one array from Whoosh's length column (its private API).
+
+    Whoosh stores each length as one byte, a logarithmic approximation; asking for
+    them one document at a time took about a second per worker at 50,000 articles.
+    """
+    try:
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)  # type: ignore[attr-defined]
+        if column is None:
+            return np.zeros(size, dtype=np.float64)
+        if column._fixedlen != 1:
+            return None
+        count = min(column._count, size)
+        raw = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+    except AttributeError:
+        return None
+    lengths = np.zeros(size, dtype=np.float64)
+    lengths[:count] = _BYTE_TO_LENGTH[raw]
+    return lengths
 
 
 def live_mask(searcher: Searcher) -> np.ndarray:
