@@ -80,3 +80,15 @@ def test_the_stage_profile_runs_over_real_pages() -> None:
     stages = ("read", "extract", "analyze", "pickle", "add_document", "commit")
     assert sum(result[f"{s}_share"] for s in stages) == pytest.approx(1.0, abs=0.01)
     assert result["analyze_cpu_s"] > 0
+
+
+def test_requery_refuses_an_index_of_another_size(tmp_path: Path, built_index: Path) -> None:
+    from bench.perf import growth
+
+    results = tmp_path / "results"
+    results.mkdir()
+    with pytest.raises(SystemExit, match="no saved growth point"):
+        growth.requery_point(results, 5, built_index, tmp_path, clients=1, duration=1)
+    growth.save_point(results, {"size": 7, "build": {"wall_s": 1.0}, "queries": {}})
+    with pytest.raises(SystemExit, match="holds 5 articles, not 7"):
+        growth.requery_point(results, 7, built_index, tmp_path, clients=1, duration=1)

@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="run only these parts (repeatable); `table` prints the saved results",
     )
+    p.add_argument(
+        "--requery",
+        action="append",
+        default=[],
+        metavar="SIZE=INDEX",
+        help="measure the queries of a saved growth point again, over INDEX built from the same SIZE articles "
+        "(its build figures are kept; repeatable; for query-side changes without rebuilding 50,000 articles)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
     return p
 
@@ -48,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen parts, save each result as it comes, print the table."""
     args = build_parser().parse_args(argv)
-    parts = set(args.only or ["stages", "full", "reindex", "queries", "growth"])
+    parts = set(args.only or ([] if args.requery else ["stages", "full", "reindex", "queries", "growth"]))
     args.results.mkdir(parents=True, exist_ok=True)
     results_file = args.results / "perf.json"
     results: dict[str, Any] = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
@@ -118,6 +126,12 @@ def run_parts(
         save()
         if "growth" in parts:
             growth.save_point(args.results, point)
+    for spec in args.requery:
+        size, _, index = spec.partition("=")
+        step(f"growth: {size} articles, queries again over {index}")
+        growth.requery_point(args.results, int(size), Path(index), work, args.clients, min(args.duration, 20))
+    if args.requery:
+        growth.plot(growth.load_points(args.results), args.plot)
     if "growth" in parts:
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
             step(f"growth: {size} articles")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,25 @@ def measure_point(
         shutil.rmtree(root / "corpus", ignore_errors=True)
     shutil.rmtree(root, ignore_errors=True)
     return {"size": size, "build": built.as_dict(), "queries": queries}
+
+
+def requery_point(results: Path, size: int, index: Path, work: Path, clients: int, duration: float) -> dict[str, Any]:
+    """The saved point for `size` with its queries measured again over `index` (built from the same articles)."""
+    target = results / f"growth-{size}.json"
+    if not target.exists():
+        msg = f"no saved growth point for {size} articles in {results}: run the growth benchmark first"
+        raise SystemExit(msg)
+    point = json.loads(target.read_text(encoding="utf-8"))
+    from whoosh import index as whoosh_index
+
+    docs = whoosh_index.open_dir(str(index.resolve())).doc_count()
+    if docs != size:
+        msg = f"{index} holds {docs} articles, not {size}"
+        raise SystemExit(msg)
+    point["queries"] = load.measure_queries(index, work, connections=clients, seconds=duration)
+    point["queries"]["remeasured"] = time.strftime("%Y-%m-%d %H:%M")
+    save_point(results, point)
+    return point
 
 
 def save_point(results: Path, point: dict[str, Any]) -> Path:
