@@ -165,14 +165,16 @@ class SearchService:
         # Never waits for readings (ねんまつ → 年末): just after a reindex a kana word may go uncorrected.
         with self.handle.searcher() as searcher:
             vocabulary = self.vocabulary.get(searcher)
-            return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(searcher, q))
+            # One evaluator for every count: the candidates share most of their words.
+            evaluator = Evaluator(searcher)
+            return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(evaluator, q))
 
-    def _count(self, searcher: Searcher, query: str) -> int:
+    def _count(self, evaluator: Evaluator, query: str) -> int:
         """How many documents have every word of a query (0 for one that cannot run)."""
-        compiled = self._compile_quietly(searcher, query)
+        compiled = self._compile_quietly(evaluator.searcher, query)
         if compiled is None or compiled.query is None:
             return 0
-        return count_matches(Evaluator(searcher), compiled.query)
+        return count_matches(evaluator, compiled.query)
 
     def _compile_quietly(self, searcher: Searcher, query: str) -> CompiledQuery | None:
         """The compiled query, or None for one the reader would have to fix (here it only adds extras)."""
