@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag, XMLParsedAsHTMLWarning
 
 from indexer.encoding import DecodeError, decode_html
 
@@ -129,7 +130,10 @@ def _with_warning(article: Article, warning: str) -> Article:
 
 def extract_article(html: str, path: str) -> Article:
     """Extract title, body and metadata from page text."""
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():
+        # An XHTML dump opening with <?xml …?> is still a CMS page: parsed as HTML on purpose.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "lxml")
     root = _first(soup, _ARTICLE_SELECTORS) or soup.body or soup
 
     title = _title(soup, root)

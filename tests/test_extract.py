@@ -176,3 +176,9 @@ def test_every_sample_encoding_extracts_the_same_text(rel: str) -> None:
 def test_tags_exclude_the_category_link() -> None:
     page = Page(title="t", body_html=paragraphs("本文"), category="経理", tags=("経費精算",))
     assert extract_article(page.html(), "a.html").tags == ("経費精算",)
+
+
+def test_an_xhtml_dump_is_parsed_as_html_without_a_warning() -> None:
+    page = '<?xml version="1.0" encoding="utf-8"?>\n<html><body><article><h1>見出し</h1><p>本文です。</p></article>'
+    article = extract_article(page, "x.html")  # the test run turns warnings into errors
+    assert (article.title, article.body) == ("見出し", "本文です。")
