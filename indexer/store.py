@@ -15,6 +15,12 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from indexer import mapped
+
+# Segments are read from the memory map in place: one copy in the page cache for
+# every app worker, and no copy of the whole index for an editor's one-page update.
+mapped.install()
+
 # How many generations stay on disk beside the live one: a reader that resolved
 # the symlink just before a swap can still open what it found.
 KEEP_PREVIOUS = 1

@@ -15,10 +15,6 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.store import IndexUnavailableError, open_index
-from search_app import mapped
-
-# Segments are read from the memory map in place: one copy in the page cache for every worker.
-mapped.install()
 
 
 class BM25(scoring.BM25F):

@@ -1,11 +1,11 @@
-"""Segment files are read from the memory map in place (search_app/mapped.py)."""
+"""Segment files are read from the memory map in place (indexer/mapped.py)."""
 
 from __future__ import annotations
 
 from whoosh.filedb.structfile import BufferFile
 
-from search_app import mapped
-from search_app.mapped import MemoryFile
+from indexer import mapped
+from indexer.mapped import MemoryFile
 
 
 def test_segment_files_are_read_in_place() -> None:
