@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the queries of a saved growth point again, over INDEX built from the same SIZE articles "
         "(its build figures are kept; repeatable; for query-side changes without rebuilding 50,000 articles)",
     )
-    p.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    p.add_argument("--keep", action="store_true", help="keep the scratch directory and the growth indexes in it")
     return p
 
 
@@ -135,7 +135,9 @@ def run_parts(
     if "growth" in parts:
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
             step(f"growth: {size} articles")
-            point = growth.measure_point(sources, size, work, args.jobs, args.clients, min(args.duration, 20))
+            point = growth.measure_point(
+                sources, size, work, args.jobs, args.clients, min(args.duration, 20), keep_index=args.keep
+            )
             growth.save_point(args.results, point)
         growth.plot(growth.load_points(args.results), args.plot)
         step(f"plot: {args.plot}")

@@ -14,9 +14,19 @@ from bench.perf import indexing, load
 
 
 def measure_point(
-    sources: list[corpus_mod.Source], size: int, work: Path, jobs: int, clients: int, duration: float
+    sources: list[corpus_mod.Source],
+    size: int,
+    work: Path,
+    jobs: int,
+    clients: int,
+    duration: float,
+    *,
+    keep_index: bool = False,
 ) -> dict[str, Any]:
-    """Render `size` articles, build their index from scratch, then load the production server with queries."""
+    """Render `size` articles, build their index from scratch, then load the production server with queries.
+
+    With `keep_index`, the index stays in work/size-<size>/index (for --requery).
+    """
     root = work / f"size-{size}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -27,7 +37,8 @@ def measure_point(
         queries = load.measure_queries(root / "index", root, connections=clients, seconds=duration)
     finally:
         shutil.rmtree(root / "corpus", ignore_errors=True)
-    shutil.rmtree(root, ignore_errors=True)
+    if not keep_index:
+        shutil.rmtree(root, ignore_errors=True)
     return {"size": size, "build": built.as_dict(), "queries": queries}
 
 
