@@ -1,0 +1,104 @@
+"""Postings read block by block (search_app/postings.py) and field lengths read as arrays (gramscore.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from whoosh.searching import Searcher
+
+from indexer.pipeline import run
+from search_app import postings
+from search_app.gramscore import field_lengths, live_mask
+from search_app.index import IndexHandle
+from tests.conftest import write_corpus
+from tests.pages import SAMPLE_PAGES
+
+TERMS = [
+    ("body", "経費"),
+    ("title", "経費"),
+    ("body_ng", "経費"),
+    ("body_ng", "書"),
+    ("tags", "見積書"),
+    ("body", "宇宙"),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    """Two segments, one with a deleted document."""
+    root = tmp_path_factory.mktemp("postings")
+    corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
+    run(corpus, root / "index", jobs=1)
+    page = corpus / "2021/keihi.html"
+    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
+    run(corpus, root / "index", jobs=1)
+    handle = IndexHandle(root / "index")
+    with handle.searcher() as s:
+        assert len(s.leaf_searchers()) > 1
+        yield s
+    handle.close()
+
+
+def whoosh_postings(searcher: Searcher, fieldname: str, word: str) -> list[tuple[int, float, bytes]]:
+    """(docnum, weight, value) of every live posting, through Whoosh's public matcher API."""
+    found = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if (fieldname, word) not in reader:
+            continue
+        m = reader.postings(fieldname, word)
+        while m.is_active():
+            found.append((m.id() + offset, m.weight(), m.value()))
+            m.next()
+    return found
+
+
+def block_postings(searcher: Searcher, fieldname: str, word: str, wanted: list[int] | None = None) -> list[tuple]:
+    """The same through read_postings, deleted documents dropped as the callers do."""
+    live = live_mask(searcher)
+    found = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        local = None
+        if wanted is not None:
+            local = np.asarray([d - offset for d in wanted if offset <= d < offset + reader.doc_count_all()])
+        p = postings.read_postings(reader, fieldname, word, local, values=True)
+        found.extend(
+            (d + offset, w, v)
+            for d, w, v in zip(p.ids.tolist(), p.weights.tolist(), p.values or [], strict=True)
+            if live[d + offset]
+        )
+    return found
+
+
+@pytest.mark.parametrize(("fieldname", "word"), TERMS)
+def test_blocks_give_what_the_matcher_gives(searcher: Searcher, fieldname: str, word: str) -> None:
+    expected = whoosh_postings(searcher, fieldname, word)
+    assert block_postings(searcher, fieldname, word) == expected
+    some = [d for d, _, _ in expected][::2]
+    assert block_postings(searcher, fieldname, word, some) == [p for p in expected if p[0] in some]
+
+
+@pytest.mark.parametrize(("fieldname", "word"), TERMS)
+def test_the_one_by_one_path_agrees(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, fieldname: str, word: str
+) -> None:
+    # Another postings format (no Whoosh block reader) goes through the public API.
+    expected = block_postings(searcher, fieldname, word)
+    monkeypatch.setattr(postings, "_block_matcher", lambda *args: None)
+    assert block_postings(searcher, fieldname, word) == expected
+    some = [d for d, _, _ in expected][1::2]
+    assert block_postings(searcher, fieldname, word, some) == [p for p in expected if p[0] in some]
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body", "tags", "body_ng", "text_ng", "body_rd"])
+def test_field_lengths_are_whooshs(searcher: Searcher, fieldname: str) -> None:
+    lengths = field_lengths(searcher, fieldname)
+    reader = searcher.reader()
+    live = live_mask(searcher)
+    for docnum in range(searcher.doc_count_all()):
+        expected = (reader.doc_field_length(docnum, fieldname, 0) or 0) if live[docnum] else 0
+        assert lengths[docnum] == expected, docnum
+    assert lengths[live].any()
