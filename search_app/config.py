@@ -8,6 +8,8 @@ import os
 INDEX_DIR = os.path.join("var", "index")
 # How often (seconds) a worker checks for an index newly written by the indexer.
 RELOAD_INTERVAL = 1.0
+# How long もしかして waits (seconds) for a new index's vocabulary, built in the background.
+VOCABULARY_WAIT = 0.25
 PER_PAGE = 10
 # The production server (`python -m search_app`).
 HOST = "127.0.0.1"

@@ -90,6 +90,10 @@ class IndexHandle:
             raise last_error or IndexUnavailableError(f"cannot open the index at {self.path}")
         # Keep serving the index we have; try again at the next check.
 
+    def own_searcher(self) -> Searcher:
+        """A searcher of its own over the live index, for a background thread (close it when done)."""
+        return open_index(self.path).searcher(weighting=WEIGHTING)
+
     def close(self) -> None:
         """Close the searcher (at app teardown)."""
         with self._lock:

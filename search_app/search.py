@@ -23,7 +23,7 @@ from search_app.ranking import CompiledQuery, Compiler
 from search_app.related import RelatedArticle, paragraphs, related_articles
 from search_app.retrieval import count_matches, match_spans
 from search_app.snippets import Match, highlight, make_snippet
-from search_app.suggest import MAX_PREFIX_CHARS, Suggestion, VocabularyCache
+from search_app.suggest import MAX_PREFIX_CHARS, VOCABULARY_WAIT, Suggestion, Vocabulary, VocabularyCache
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -91,10 +91,14 @@ class ArticleView:
 class SearchService:
     """Runs readers' queries against the index behind an IndexHandle."""
 
-    def __init__(self, handle: IndexHandle, synonyms: SynonymTable | None = None) -> None:
+    def __init__(
+        self, handle: IndexHandle, synonyms: SynonymTable | None = None, vocabulary_wait: float = VOCABULARY_WAIT
+    ) -> None:
         self.handle = handle
         self.synonyms = synonyms or SynonymTable()
         self.vocabulary = VocabularyCache()
+        # How long もしかして waits for a new generation's vocabulary (it is built in the background).
+        self.vocabulary_wait = vocabulary_wait
 
     def document_count(self) -> int:
         """Documents in the live index."""
@@ -160,11 +164,24 @@ class SearchService:
             base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted, suggestion=suggestion
         )
 
+    def warm(self) -> None:
+        """Open the searcher and start building the vocabulary in the background (at a worker's start)."""
+        with self.handle.searcher() as searcher:
+            self.vocabulary.start(searcher, self.handle.own_searcher)
+
+    def _vocabulary(self, wait: float) -> Vocabulary | None:
+        """The vocabulary of the live generation once built (the previous one meanwhile), waiting up to `wait`."""
+        with self.handle.searcher() as searcher:
+            self.vocabulary.start(searcher, self.handle.own_searcher)
+        return self.vocabulary.current(wait)
+
     def _did_you_mean(self, query: str, total: int, relaxed: bool) -> str | None:
         """もしかして: a better query from the index's own words, or None."""
         # Never waits for readings (ねんまつ → 年末): just after a reindex a kana word may go uncorrected.
+        vocabulary = self._vocabulary(self.vocabulary_wait)
+        if vocabulary is None:
+            return None
         with self.handle.searcher() as searcher:
-            vocabulary = self.vocabulary.get(searcher)
             # One evaluator for every count: the candidates share most of their words.
             evaluator = Evaluator(searcher)
             return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(evaluator, q))
@@ -192,12 +209,10 @@ class SearchService:
             raise ValueError(msg)
         if not prefix.strip():
             return []
-        with self.handle.searcher() as searcher:
-            vocabulary = self.vocabulary.get(searcher)
+        vocabulary = self._vocabulary(self.vocabulary.wait)
         if self.vocabulary.wait_for_readings():
-            with self.handle.searcher() as searcher:
-                vocabulary = self.vocabulary.get(searcher)
-        return vocabulary.complete(prefix)
+            vocabulary = self.vocabulary.current()
+        return vocabulary.complete(prefix) if vocabulary is not None else []
 
     def article(self, path: str, query: str = "") -> ArticleView | None:
         """The article under `path` with `query` marked in its text, or None if the index has no such document."""

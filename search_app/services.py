@@ -13,7 +13,7 @@ _EXTENSION = "search_service"
 def init_app(app: Flask) -> None:
     """Attach a SearchService over the app's INDEX_DIR."""
     handle = IndexHandle(app.config["INDEX_DIR"], reload_interval=float(app.config["RELOAD_INTERVAL"]))
-    app.extensions[_EXTENSION] = SearchService(handle)
+    app.extensions[_EXTENSION] = SearchService(handle, vocabulary_wait=float(app.config["VOCABULARY_WAIT"]))
 
 
 def get_service() -> SearchService:

@@ -10,7 +10,7 @@ import re
 import threading
 import unicodedata
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from whoosh.reading import IndexReader
@@ -31,6 +31,8 @@ MAX_READING_TERMS = 1000
 MAX_SPELLING_TERMS = 20000
 # How long the first completion request of a new index generation waits for the readings (seconds).
 READINGS_WAIT = 10.0
+# How long a request waits for a new generation's vocabulary when there is none yet (seconds).
+VOCABULARY_WAIT = 0.25
 # Fields whose words complete the typed text (tags whole, from the keyword field).
 _TERM_FIELDS = ("body", "title", "tags")
 logger = logging.getLogger(__name__)
@@ -303,13 +305,14 @@ def collect(searcher: Searcher) -> Collected:
 
 
 class VocabularyCache:
-    """The vocabulary of the searcher's index generation, rebuilt after a reindex.
+    """The vocabulary of the searcher's index generation, built in a background thread.
 
-    Reading the index is quick and happens in the request; looking up readings
-    with Janome (about a millisecond a title or word: seconds for thousands of
-    articles) runs in a background thread; until it is done, completions work
-    without readings. Callers may wait for it (`wait_for_readings`) after they
-    have let go of the searcher, so other requests are not held up.
+    Reading the index for it (every term's frequency and every stored title: about
+    a second at 20,000 articles) and then looking up readings with Janome (about a
+    millisecond a title or word) both run in a thread with a searcher of its own,
+    so no request is held up. Meanwhile requests use the previous generation's
+    vocabulary, or wait a bounded time for the first one (`current`); completions
+    work without readings until they are in (`wait_for_readings`).
     """
 
     def __init__(self, wait: float = READINGS_WAIT) -> None:
@@ -317,21 +320,32 @@ class VocabularyCache:
         self._lock = threading.Lock()
         self._reader: weakref.ReferenceType | None = None
         self._vocabulary: Vocabulary | None = None
+        self._ready = threading.Event()
         self._done = threading.Event()
         self._claimed = False
 
-    def get(self, searcher: Searcher) -> Vocabulary:
-        """The vocabulary for this searcher's reader (a new reader means a new generation)."""
+    def start(self, searcher: Searcher, opener: Callable[[], Searcher]) -> None:
+        """Build the vocabulary of this searcher's generation if that has not begun (a new reader: a new one).
+
+        `opener` gives the thread its own searcher: Whoosh searchers are not shared mid-search.
+        """
         reader = searcher.reader()
         with self._lock:
-            if self._vocabulary is None or self._reader is None or self._reader() is not reader:
-                collected = collect(searcher)
-                self._vocabulary = collected.without_readings()
-                self._reader = ref = weakref.ref(reader)
-                self._done = done = threading.Event()
-                self._claimed = False
-                worker = threading.Thread(target=self._enrich, args=(collected, ref, done), daemon=True)
-                worker.start()
+            if self._reader is not None and self._reader() is reader:
+                return
+            self._reader = ref = weakref.ref(reader)
+            self._ready = ready = threading.Event()
+            self._done = done = threading.Event()
+            self._claimed = False
+        threading.Thread(target=self._build, args=(opener, ref, ready, done), daemon=True).start()
+
+    def current(self, wait: float = 0.0) -> Vocabulary | None:
+        """The latest vocabulary built, waiting up to `wait` seconds for the latest generation's (None: none yet)."""
+        with self._lock:
+            ready = self._ready
+        if wait > 0:
+            ready.wait(wait)
+        with self._lock:
             return self._vocabulary
 
     def wait_for_readings(self) -> bool:
@@ -345,14 +359,23 @@ class VocabularyCache:
             self._claimed = True
         return done.wait(self.wait) if first else done.is_set()
 
-    def _enrich(self, collected: Collected, ref: weakref.ReferenceType, done: threading.Event) -> None:
+    def _build(
+        self, opener: Callable[[], Searcher], ref: weakref.ReferenceType, ready: threading.Event, done: threading.Event
+    ) -> None:
         try:
-            vocabulary = collected.with_readings()
-            with self._lock:
-                if self._reader is ref:  # still the live generation
-                    self._vocabulary = vocabulary
+            with opener() as searcher:
+                collected = collect(searcher)
+            self._publish(collected.without_readings(), ref)
+            ready.set()
+            self._publish(collected.with_readings(), ref)
         except Exception:
-            # Completions keep working without readings; the next generation tries again.
-            logger.exception("could not look up the readings of the vocabulary")
+            # Requests keep the vocabulary they have; the next generation tries again.
+            logger.exception("could not build the vocabulary")
         finally:
+            ready.set()
             done.set()
+
+    def _publish(self, vocabulary: Vocabulary, ref: weakref.ReferenceType) -> None:
+        with self._lock:
+            if self._reader is ref:  # still the live generation
+                self._vocabulary = vocabulary

@@ -43,7 +43,9 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_app(index: Path, **config: object) -> Flask:
     """An app over `index` with test settings."""
-    return create_app({"TESTING": True, "INDEX_DIR": str(index), "RELOAD_INTERVAL": 0, **config})
+    # もしかして waits for the vocabulary (built in the background) as long as a slow test machine needs.
+    settings = {"TESTING": True, "INDEX_DIR": str(index), "RELOAD_INTERVAL": 0, "VOCABULARY_WAIT": 30, **config}
+    return create_app(settings)
 
 
 @pytest.fixture

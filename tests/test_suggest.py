@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
@@ -381,3 +383,27 @@ def test_a_suggestion_costs_a_bounded_number_of_counts(built_index: Path) -> Non
 )
 def test_only_plain_words_are_corrected(query: str, words: list[str] | None) -> None:
     assert plain_words(query) == words
+
+
+def test_no_request_waits_long_for_the_vocabulary(built_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The vocabulary is built in the background (about a second at 20,000 articles):
+    # a search waits at most VOCABULARY_WAIT for it, then answers without もしかして.
+    release = threading.Event()
+    real_collect = collect
+
+    def slow_collect(searcher: object) -> object:
+        release.wait(30)
+        return real_collect(searcher)
+
+    monkeypatch.setattr("search_app.suggest.collect", slow_collect)
+    app = make_app(built_index, VOCABULARY_WAIT=0.05)
+    client = app.test_client()
+    started = time.perf_counter()
+    first = client.get("/api/search", query_string={"q": "経費清算"}).json
+    assert time.perf_counter() - started < 5
+    assert first["suggestion"] is None
+    release.set()
+    service = app.extensions["search_service"]
+    assert service.vocabulary.current(wait=30) is not None
+    assert client.get("/api/search", query_string={"q": "経費清算"}).json["suggestion"] == "経費精算"
+    service.handle.close()
