@@ -19,6 +19,7 @@ _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆"
 _RUN = re.compile(r"[^\W_]+")
 _IS_KANJI = re.compile(f"[{_KANJI}]")
 _KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 
 
@@ -110,6 +111,11 @@ def to_katakana(text: str) -> str:
 def is_kana_word(text: str) -> bool:
     """True if the text is written in kana only (a reading a reader typed)."""
     return bool(_KANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
+
+
+def is_katakana_word(text: str) -> bool:
+    """True if the text is written in katakana only (with ー), as loanwords are."""
+    return bool(_KATAKANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
 def reading_grams(spans: Sequence[ReadingSpan]) -> list[tuple[str, int, int, int]]:

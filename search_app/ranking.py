@@ -10,7 +10,14 @@ from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
 from indexer.analysis import query_term_strengths, query_terms
-from indexer.ngrams import is_kana_word, is_single_run, query_char_runs, query_reading_grams, query_text_grams
+from indexer.ngrams import (
+    is_kana_word,
+    is_katakana_word,
+    is_single_run,
+    query_char_runs,
+    query_reading_grams,
+    query_text_grams,
+)
 from indexer.schema import SEARCH_FIELDS
 from indexer.vocabulary import Synonyms
 from search_app.query import And, Node, Not, Or, QuerySyntaxError, Words
@@ -190,6 +197,11 @@ class Compiler:
             self.out.query = self._with_nearness(self.out.query, positives)
         return self.out
 
+    def _all_nouns(self, text: str) -> bool:
+        """Whether every word Janome finds in the text is a noun (no particle, verb or ending)."""
+        full = self._terms(text, keep=True)
+        return len(self._terms(text)) == len(full) and all(strong for _, strong in self._strengths(text))
+
     def _is_sentence(self, text: str) -> bool:
         """Particles or endings between the words, or three words or more: not one compound (休暇届)."""
         words = self._terms(text)
@@ -230,13 +242,18 @@ class Compiler:
     def _text_query(self, text: str, fields: tuple[str, ...], *, phrase: bool, positive: bool) -> wq.Query | None:
         full = self._terms(text, keep=True)
         words = list(dict.fromkeys(full if phrase else self._terms(text) or full))
+        compound = False
         if is_kana_word(text) and len(full) > 1:
             # Janome cuts unknown kana strings into nonsense (けいひ → け + いひ):
-            # such a word is found by its reading instead.
-            full = words = []
+            # such a word is found by its reading instead. A katakana compound of
+            # nouns (スマートフォン → スマート + フォン) is found as its words standing
+            # together: two words' positions instead of six bigrams'.
+            compound = is_katakana_word(text) and self._all_nouns(text)
+            if not compound:
+                full = words = []
         alternatives: list[wq.Query] = []
         if words:
-            alternatives.append(self._morph(text, words, full, fields, phrase=phrase))
+            alternatives.append(self._morph(text, words, full, fields, phrase=phrase or compound))
         if self._words_only:
             return alternatives[0] if alternatives else None
         # A phrase may use n-grams only when it is one unbroken run (マイナンバー),
@@ -255,7 +272,8 @@ class Compiler:
         if not alternatives:
             return None
         if positive:
-            self._remember(text, words, fields, runs, phrase=phrase)
+            # A katakana compound is marked whole (its n-grams), never its parts alone (スマート).
+            self._remember(text, [] if compound else words, fields, runs, phrase=phrase)
         # N-grams find what the words miss, and readings what both miss; each counts
         # only there: an article with the words is not scored again by its n-grams,
         # and their positions are read only in the articles without the words (evaluate.py).
