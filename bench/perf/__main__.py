@@ -117,7 +117,13 @@ def run_parts(
     if "growth" in parts and "full" in results and full_index.exists():
         # The full ldcc build is the growth curve's point at 7,367 articles: only its queries are missing.
         step(f"growth: {results['full']['docs']} articles (the full build), queries")
-        queries = load.measure_queries(full_index, work, connections=args.clients, seconds=min(args.duration, 20))
+        queries = load.measure_queries(
+            full_index,
+            work,
+            connections=args.clients,
+            seconds=min(args.duration, 20),
+            warmup=growth.warmup_seconds(results["full"]["docs"]),
+        )
         growth.save_point(args.results, {"size": results["full"]["docs"], "build": results["full"], "queries": queries})
     if "queries" in parts:
         step(f"queries: {args.query_docs} articles, {args.clients} clients, {args.duration:.0f}s")
