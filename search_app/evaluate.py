@@ -107,7 +107,7 @@ class Evaluator:
     def _bound(self, q: wq.Query) -> np.ndarray | None:
         """The most the query can score in each document (None when that is not known)."""
         if isinstance(q, wq.Term) and self._scorable(q.fieldname):
-            return self._from_postings(*self._term(q.fieldname, q.text)).scores * q.boost
+            return self._from_postings(*self.term(q.fieldname, q.text)).scores * q.boost
         if isinstance(q, wq.Phrase) and len(q.words) > 1 and self._scorable(q.fieldname):
             # A phrase scores its words' scores, in the documents where they stand in order.
             parts = [self._bound(wq.Term(q.fieldname, w)) for w in q.words]
@@ -124,7 +124,7 @@ class Evaluator:
         if isinstance(q, type(wq.NullQuery)):
             return self._empty()
         if isinstance(q, wq.Term) and self._scorable(q.fieldname):
-            ids, scores = self._term(q.fieldname, q.text)
+            ids, scores = self.term(q.fieldname, q.text)
             return self._from_postings(ids, scores * q.boost)
         if isinstance(q, wq.Phrase) and len(q.words) > 1 and self._scorable(q.fieldname):
             return self._phrase(q, within)
@@ -180,7 +180,8 @@ class Evaluator:
             total += bm25(self.searcher, q.fieldname, word, docs, tf, k1=self._k1, b=self._b)
         return self._from_postings(docs, total * q.boost)
 
-    def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The live documents with the term in the field and its BM25 in each (read once per evaluator)."""
         key = (fieldname, text)
         found = self._terms.get(key)
         if found is None:

@@ -66,7 +66,7 @@ def rank(
         if grams:
             return _by_share(evaluator, compiled, gram_scores(searcher, grams), limit, total, allow, seen)
         # Sorted by date (a sentence's words must then all match, as keywords do), or
-        # fielded words only (no n-gram scores): Whoosh's relaxed query.
+        # fielded words only (no n-gram scores): the relaxed query (retrieval.relax).
         return _relaxed(evaluator, compiled, limit, allow, sort, seen)
     if not grams or not ranked:
         return Ranked(total, ranked[:limit], strict_total=total)

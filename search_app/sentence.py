@@ -17,7 +17,6 @@ from whoosh.searching import Searcher
 
 from indexer.schema import SEARCH_FIELDS
 from search_app.evaluate import Evaluator
-from search_app.gramscore import term_scores
 
 # Score × (1 + COVERAGE_BOOST × share²), share = the fraction of the sentence's
 # words an article has: an article with all of them counts twice (make eval).
@@ -59,15 +58,14 @@ def score_sentence(
     """The fused score of every document for a sentence made of `units`, with its n-gram scores `grams`."""
     evaluator = evaluator or Evaluator(searcher)
     size = searcher.doc_count_all()
-    weighting = searcher.weighting
-    k1, b = float(weighting.K1), float(weighting.B)
     words = np.zeros(size, dtype=np.float64)
     present: list[np.ndarray] = []
     for unit in units:
         has = np.zeros(size, dtype=bool)
         exact = _any_of_words(unit)
         for fieldname, text in _word_terms(unit):
-            ids, found = term_scores(searcher, fieldname, text, k1=k1, b=b)
+            # The evaluator's BM25 (the searcher's K1 and B), read once for this and for the units.
+            ids, found = evaluator.term(fieldname, text)
             # Whoosh already counts the boost into each occurrence's weight (tf);
             # the field's score counts it once more, as the tuned ranking does.
             words[ids] += searcher.schema[fieldname].format.field_boost * found
@@ -75,7 +73,7 @@ def score_sentence(
                 has[ids] = True
         if not exact:
             # A compound, a phrase, a word also found by n-grams or by its reading:
-            # Whoosh says which articles have it.
+            # the evaluator says which articles have it.
             has |= evaluator.docs(unit)
         present.append(has)
     candidates = np.logical_or.reduce(present) if present else np.zeros(size, dtype=bool)
