@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -14,11 +16,12 @@ from indexer.pipeline import run
 from search_app.evaluate import Evaluator
 from search_app.filters import Filters
 from search_app.index import IndexHandle
-from search_app.query import parse_query
+from search_app.query import QuerySyntaxError, parse_query
 from search_app.ranking import Compiler
 from search_app.retrieval import ordered
 from tests.conftest import write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
+from tests.strategies import FUZZ
 
 QUERIES = [
     "経費",
@@ -179,3 +182,59 @@ def test_the_top_is_exact_when_the_bonus_is_skipped_below_it(changed_index: Sear
     top = Evaluator(changed_index).evaluate_top(q, depth)
     assert (top.mask == full.mask).all()
     assert ordered(changed_index, top.scores, top.mask, depth) == ordered(changed_index, full.scores, full.mask, depth)
+
+
+# Words of the sample pages, kana spellings, and the query language's operators.
+_WORDS = [
+    "経費",
+    "精算",
+    "経費精算",
+    "見積書",
+    "印鑑",
+    "年末調整",
+    "書類",
+    "けいひ",
+    "ケイヒ",
+    "ファイルサーバー",
+    "宇宙",
+    "書",
+]
+_TERM = st.one_of(
+    st.sampled_from(_WORDS),
+    st.sampled_from(_WORDS).map(lambda w: f"-{w}"),
+    st.sampled_from(_WORDS).map(lambda w: f'"{w}"'),
+    st.sampled_from(["title:", "tags:", "body:"]).flatmap(lambda f: st.sampled_from(_WORDS).map(lambda w: f + w)),
+    st.lists(st.sampled_from(_WORDS), min_size=2, max_size=3).map(lambda ws: "(" + " OR ".join(ws) + ")"),
+)
+
+
+@pytest.fixture(scope="module")
+def segments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    """The changed index of the tests above, once for every generated query."""
+    root = tmp_path_factory.mktemp("segments")
+    corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
+    run(corpus, root / "index", jobs=1)
+    page = corpus / "2021/keihi.html"
+    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
+    write_corpus(corpus, EXTRA_PAGES)
+    run(corpus, root / "index", jobs=1)
+    handle = IndexHandle(root / "index")
+    with handle.searcher() as searcher:
+        yield searcher
+    handle.close()
+
+
+@FUZZ
+@given(terms=st.lists(_TERM, min_size=1, max_size=4))
+def test_any_query_of_these_words_evaluates_as_whoosh_would(segments: Searcher, terms: list[str]) -> None:
+    try:
+        compiled = Compiler(segments.schema["body"].analyzer).compile(parse_query(" ".join(terms)))
+    except QuerySyntaxError:
+        return  # only exclusions: the reader is asked for a word to search for
+    parts = [compiled.query, compiled.word_query, *(u.query for u in compiled.units), *compiled.negatives]
+    for q in (p for p in parts if p is not None):
+        expected = reference(segments, q)
+        got = Evaluator(segments).evaluate(q)
+        assert {int(d) for d in np.flatnonzero(got.mask)} == set(expected), str(q)
+        for docnum, score in expected.items():
+            assert got.scores[docnum] == pytest.approx(score, rel=1e-9), str(q)
