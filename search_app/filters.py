@@ -1,11 +1,10 @@
-"""Narrowing a search: category, tags, year and date range as a Whoosh filter, and date sorting."""
+"""Narrowing a search: category, tags, year and date range as a Whoosh filter query."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from whoosh import collectors
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
@@ -94,42 +93,3 @@ def effective_sort(sort: str | None, has_query: bool) -> str:
     if sort:
         return sort
     return "relevance" if has_query else "newest"
-
-
-def by_date(ranked: list[tuple[int, float]], dates: object, newest: bool) -> list[tuple[int, float]]:
-    """(docnum, score) ordered by date, newest or oldest first, undated last; relevance breaks ties."""
-
-    def key(item: tuple[int, float]) -> tuple[int, int, float]:
-        value = dates[item[0]]  # type: ignore[index]
-        if not isinstance(value, int) or value >= MISSING_DATE:
-            return (1, 0, -item[1])
-        return (0, -value if newest else value, -item[1])
-
-    return sorted(ranked, key=key)
-
-
-class RecordingFilterCollector(collectors.FilterCollector):
-    """Whoosh's FilterCollector that also notes every match before filtering (for facet counts)."""
-
-    def __init__(self, child: collectors.Collector, allow: wq.Query | None, seen: set[int] | None) -> None:
-        super().__init__(child, allow=allow)
-        self.seen = seen
-
-    def prepare(self, top_searcher: object, q: wq.Query, context: object) -> None:
-        """As FilterCollector, but a filter that matches nothing allows nothing (Whoosh tests its truth)."""
-        self.child.prepare(top_searcher, q, context)
-        self._allow = None if self.allow is None else top_searcher._filter_to_comb(self.allow)  # type: ignore[attr-defined]
-        self._restrict = None
-        self.filtered_count = 0
-
-    def collect_matches(self) -> None:
-        """Pass the allowed matches to the child; remember all of them."""
-        child, allow, seen, offset = self.child, self._allow, self.seen, self.offset
-        for sub_docnum in child.matches():
-            docnum = offset + sub_docnum
-            if seen is not None:
-                seen.add(docnum)
-            if allow is not None and docnum not in allow:
-                self.filtered_count += 1
-                continue
-            child.collect(sub_docnum)
