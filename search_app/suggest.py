@@ -266,41 +266,77 @@ class Collected:
         return Vocabulary(titles, frequencies, readings)
 
 
-def _field_frequencies(reader: IndexReader, fieldname: str) -> dict[str, int]:
-    """Every term of a field with its document frequency, summed segment by segment.
+@dataclass(frozen=True)
+class _SegmentPart:
+    """One segment's share of the vocabulary: its terms' document frequencies by field, its titles by docnum."""
 
-    Whoosh's multi-segment reader looks each term up in every segment: with the
-    small segments that editors' reindexes add, that took seconds per worker.
-    """
-    counts: dict[str, int] = {}
-    for leaf, _offset in reader.leaf_readers():
-        for term, info in leaf.iter_field(fieldname):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            counts[text] = counts.get(text, 0) + info.doc_frequency()
-    return counts
+    counts: dict[str, dict[str, int]]
+    titles: tuple[tuple[int, _Title], ...]
 
 
-def collect(searcher: Searcher) -> Collected:
-    """Terms with their document frequencies, tag values and titles of the searcher's index."""
-    reader = searcher.reader()
-    frequencies: dict[str, int] = {}
-    for fieldname in _TERM_FIELDS:
+def _read_segment(reader: IndexReader) -> _SegmentPart:
+    """A segment's terms and titles (its live documents: later deletions are checked when parts are joined)."""
+    counts: dict[str, dict[str, int]] = {}
+    for fieldname in (*_TERM_FIELDS, "tag"):
         if fieldname in reader.schema:
-            for text, count in _field_frequencies(reader, fieldname).items():
-                frequencies[text] = max(frequencies.get(text, 0), count)
-    tags = []
-    for term, count in _field_frequencies(reader, "tag").items() if "tag" in reader.schema else ():
-        text = normalize(term)
-        frequencies[text] = max(frequencies.get(text, 0), count)
-        tags.append(text)
+            field_counts = counts[fieldname] = {}
+            for term, info in reader.iter_field(fieldname):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                field_counts[text] = field_counts.get(text, 0) + info.doc_frequency()
     titles = []
-    for fields in searcher.all_stored_fields():
+    for docnum, fields in reader.iter_docs():
         title = fields.get("title", "")
         if title:
             date = fields.get("date")
             recency = date.toordinal() if isinstance(date, dt.date) else 0
             words = tuple(tuple(w) for w in fields.get("title_words", ()))
-            titles.append(_Title(title, normalize(title), "", fields["path"], recency, words))
+            titles.append((docnum, _Title(title, normalize(title), "", fields["path"], recency, words)))
+    return _SegmentPart(counts, tuple(titles))
+
+
+def _segment_key(reader: IndexReader) -> str | None:
+    segment = getattr(reader, "segment", None)
+    return segment().segment_id() if callable(segment) else None
+
+
+def collect(searcher: Searcher, parts: dict[str, _SegmentPart] | None = None) -> Collected:
+    """Terms with their document frequencies, tag values and titles of the searcher's index.
+
+    Read segment by segment (Whoosh's multi-segment reader looks each term up in
+    every segment: seconds per worker once editors' reindexes had added small
+    segments). `parts` keeps each segment's share from one generation to the next,
+    so after a reindex only its new segment is read: reading every stored title
+    took 2.4 s at 50,000 articles.
+    """
+    totals: dict[str, dict[str, int]] = {}
+    titles: list[_Title] = []
+    used: dict[str, _SegmentPart] = {}
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        key = _segment_key(reader)
+        part = parts.get(key) if parts is not None and key else None
+        if part is None:
+            part = _read_segment(reader)
+        if key:
+            used[key] = part
+        for fieldname, counts in part.counts.items():
+            total = totals.setdefault(fieldname, {})
+            for text, count in counts.items():
+                total[text] = total.get(text, 0) + count
+        titles.extend(title for docnum, title in part.titles if not reader.is_deleted(docnum))
+    if parts is not None:
+        # Only the live generation's segments are kept.
+        parts.clear()
+        parts.update(used)
+    frequencies: dict[str, int] = {}
+    for fieldname in _TERM_FIELDS:
+        for text, count in totals.get(fieldname, {}).items():
+            frequencies[text] = max(frequencies.get(text, 0), count)
+    tags = []
+    for term, count in totals.get("tag", {}).items():
+        text = normalize(term)
+        frequencies[text] = max(frequencies.get(text, 0), count)
+        tags.append(text)
     return Collected(tuple(titles), frequencies, tuple(tags))
 
 
@@ -323,6 +359,9 @@ class VocabularyCache:
         self._ready = threading.Event()
         self._done = threading.Event()
         self._claimed = False
+        # Each segment's share of the vocabulary, kept across generations (collect).
+        self._parts: dict[str, _SegmentPart] = {}
+        self._parts_lock = threading.Lock()
 
     def start(self, searcher: Searcher, opener: Callable[[], Searcher]) -> None:
         """Build the vocabulary of this searcher's generation if that has not begun (a new reader: a new one).
@@ -363,8 +402,8 @@ class VocabularyCache:
         self, opener: Callable[[], Searcher], ref: weakref.ReferenceType, ready: threading.Event, done: threading.Event
     ) -> None:
         try:
-            with opener() as searcher:
-                collected = collect(searcher)
+            with opener() as searcher, self._parts_lock:
+                collected = collect(searcher, self._parts)
             self._publish(collected.without_readings(), ref)
             ready.set()
             self._publish(collected.with_readings(), ref)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -175,6 +176,39 @@ def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> 
     finally:
         handle.close()
     assert frequencies["経費"] == expected > 1
+
+
+def test_a_reindex_reads_only_its_new_segment(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each segment's share of the vocabulary is kept: after an editor's change only the
+    # new segment is read, and the result is what reading everything gives.
+    from search_app import suggest as suggest_module
+
+    index = tmp_path / "index"
+    run(corpus, index, jobs=1)
+    parts: dict = {}
+    handle = IndexHandle(index)
+    with handle.searcher() as searcher:
+        collect(searcher, parts)
+    handle.close()
+    page = corpus / "2021/keihi.html"
+    page.write_bytes(
+        page.read_bytes().replace("経費精算のルールと差し戻し".encode(), "経費精算の新しいルール".encode())
+    )
+    run(corpus, index, jobs=1)
+    reads = []
+    real_read = suggest_module._read_segment
+    monkeypatch.setattr(suggest_module, "_read_segment", lambda reader: reads.append(1) or real_read(reader))
+    handle = IndexHandle(index)
+    with handle.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) == 2
+        kept, fresh = collect(searcher, parts), collect(searcher)
+    handle.close()
+    assert len(reads) == 1 + 2  # the new segment, then everything for the fresh read
+    assert kept == fresh
+    titles = [t.text for t in kept.titles]
+    assert "経費精算の新しいルール" in titles
+    assert "経費精算のルールと差し戻し" not in titles  # the old copy is deleted in the kept segment
+    assert len(parts) == 2
 
 
 def collected_from(index: Path) -> Collected:
@@ -391,9 +425,9 @@ def test_no_request_waits_long_for_the_vocabulary(built_index: Path, monkeypatch
     release = threading.Event()
     real_collect = collect
 
-    def slow_collect(searcher: object) -> object:
+    def slow_collect(*args: Any) -> object:
         release.wait(30)
-        return real_collect(searcher)
+        return real_collect(*args)
 
     monkeypatch.setattr("search_app.suggest.collect", slow_collect)
     app = make_app(built_index, VOCABULARY_WAIT=0.05)
