@@ -112,7 +112,7 @@ class Evaluator:
             # A phrase scores its words' scores, in the documents where they stand in order.
             parts = [self._bound(wq.Term(q.fieldname, w)) for w in q.words]
             return np.add.reduce(parts) * q.boost  # type: ignore[arg-type]
-        if type(q) in (wq.And, wq.Or) or (isinstance(q, wq.Or) and not q.scale and not q.minmatch):
+        if _sums(q):
             parts = [self._bound(sub) for sub in q.subqueries]
             if not parts or any(p is None for p in parts):
                 return None
@@ -130,7 +130,7 @@ class Evaluator:
             return self._phrase(q, within)
         if isinstance(q, (wq.AndMaybe, wq.AndNot, wq.Not)):
             return self._binary(q, within)
-        if type(q) in (wq.And, wq.Or) or (isinstance(q, wq.Or) and not q.scale and not q.minmatch):
+        if _sums(q):
             return self._compound(q, within)
         return self._whoosh(q)
 
@@ -218,3 +218,8 @@ class Evaluator:
                 scores.append(matcher.score())
                 matcher.next()
         return self._from_postings(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+
+
+def _sums(q: wq.Query) -> bool:
+    """An AND or OR whose score is its matching parts' sum (no coordination scale, no min-match)."""
+    return type(q) in (wq.And, wq.Or) or (isinstance(q, wq.Or) and not q.scale and not q.minmatch)

@@ -107,7 +107,8 @@ def term_scores(
 
     With `among` (sorted docnums), only those documents are looked at.
     """
-    found: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    tf_parts: list[np.ndarray] = []
     if searcher.doc_frequency(fieldname, term):
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
@@ -119,11 +120,11 @@ def term_scores(
                 if not len(wanted):
                     continue
             postings = read_postings(reader, fieldname, term, wanted)
-            found.append(postings.ids + offset)
-            found.append(postings.weights)
-    if not found:
+            id_parts.append(postings.ids + offset)
+            tf_parts.append(postings.weights)
+    if not id_parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    ids, tf = np.concatenate(found[::2]), np.concatenate(found[1::2])
+    ids, tf = np.concatenate(id_parts), np.concatenate(tf_parts)
     live = live_mask(searcher)[ids]
     ids, tf = ids[live], tf[live]
     return ids, bm25(searcher, fieldname, term, ids, tf, k1=k1, b=b)

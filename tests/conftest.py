@@ -11,7 +11,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from indexer.pipeline import run
 from search_app import create_app
-from tests.pages import SAMPLE_PAGES, Page
+from tests.pages import ADDED_PAGES, SAMPLE_PAGES, Page
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,22 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
     summary = run(corpus, root / "index", jobs=1)
     assert summary.added == len(SAMPLE_PAGES), summary.problems
+    return root / "index"
+
+
+@pytest.fixture(scope="session")
+def reindexed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus indexed, then one article changed and one added and reindexed.
+
+    A second segment, and a deleted document (the changed article's old copy) in the first.
+    """
+    root = tmp_path_factory.mktemp("reindexed")
+    corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
+    run(corpus, root / "index", jobs=1)
+    page = corpus / "2021/keihi.html"
+    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
+    write_corpus(corpus, ADDED_PAGES)
+    run(corpus, root / "index", jobs=1)
     return root / "index"
 
 

@@ -166,3 +166,14 @@ SAMPLE_PAGES: dict[str, Page] = {
         declare=None,
     ),
 }
+
+# Added to the sample corpus by a reindex (conftest.reindexed_index).
+ADDED_PAGES: dict[str, Page] = {
+    "2024/seisan.html": Page(
+        title="経費精算システムの導入",
+        body_html=paragraphs("経費の申請と精算を一つの画面で。領収書は写真で添付し、経費精算の締め日も通知します。"),
+        date="2024-02-01",
+        tags=("経費精算",),
+        slug="seisan",
+    ),
+}

@@ -12,15 +12,12 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from indexer.pipeline import run
 from search_app.evaluate import Evaluator
 from search_app.filters import Filters
 from search_app.index import IndexHandle
 from search_app.query import QuerySyntaxError, parse_query
 from search_app.ranking import Compiler
 from search_app.retrieval import ordered
-from tests.conftest import write_corpus
-from tests.pages import SAMPLE_PAGES, Page, paragraphs
 from tests.strategies import FUZZ
 
 QUERIES = [
@@ -45,16 +42,6 @@ QUERIES = [
     "年末調整の申告書を社員に配布",
     "宇宙",
 ]
-
-EXTRA_PAGES = {
-    "2024/seisan.html": Page(
-        title="経費精算システムの導入",
-        body_html=paragraphs("経費の申請と精算を一つの画面で。領収書は写真で添付し、経費精算の締め日も通知します。"),
-        date="2024-02-01",
-        tags=("経費精算",),
-        slug="seisan",
-    ),
-}
 
 
 def whoosh_matches(searcher: Searcher, q: wq.Query) -> dict[int, float]:
@@ -128,16 +115,10 @@ def test_one_segment(built_index: Path) -> None:
     handle.close()
 
 
-@pytest.fixture
-def changed_index(tmp_path: Path) -> Iterator[Searcher]:
+@pytest.fixture(scope="module")
+def changed_index(reindexed_index: Path) -> Iterator[Searcher]:
     """An index with a second segment and a deleted document (a changed article was reindexed)."""
-    corpus = write_corpus(tmp_path / "corpus", SAMPLE_PAGES)
-    run(corpus, tmp_path / "index", jobs=1)
-    page = corpus / "2021/keihi.html"
-    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
-    write_corpus(corpus, EXTRA_PAGES)
-    run(corpus, tmp_path / "index", jobs=1)
-    handle = IndexHandle(tmp_path / "index")
+    handle = IndexHandle(reindexed_index)
     with handle.searcher() as searcher:
         yield searcher
     handle.close()
@@ -208,33 +189,17 @@ _TERM = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def segments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    """The changed index of the tests above, once for every generated query."""
-    root = tmp_path_factory.mktemp("segments")
-    corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
-    run(corpus, root / "index", jobs=1)
-    page = corpus / "2021/keihi.html"
-    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
-    write_corpus(corpus, EXTRA_PAGES)
-    run(corpus, root / "index", jobs=1)
-    handle = IndexHandle(root / "index")
-    with handle.searcher() as searcher:
-        yield searcher
-    handle.close()
-
-
 @FUZZ
 @given(terms=st.lists(_TERM, min_size=1, max_size=4))
-def test_any_query_of_these_words_evaluates_as_whoosh_would(segments: Searcher, terms: list[str]) -> None:
+def test_any_query_of_these_words_evaluates_as_whoosh_would(changed_index: Searcher, terms: list[str]) -> None:
     try:
-        compiled = Compiler(segments.schema["body"].analyzer).compile(parse_query(" ".join(terms)))
+        compiled = Compiler(changed_index.schema["body"].analyzer).compile(parse_query(" ".join(terms)))
     except QuerySyntaxError:
         return  # only exclusions: the reader is asked for a word to search for
     parts = [compiled.query, compiled.word_query, *(u.query for u in compiled.units), *compiled.negatives]
     for q in (p for p in parts if p is not None):
-        expected = reference(segments, q)
-        got = Evaluator(segments).evaluate(q)
+        expected = reference(changed_index, q)
+        got = Evaluator(changed_index).evaluate(q)
         assert {int(d) for d in np.flatnonzero(got.mask)} == set(expected), str(q)
         for docnum, score in expected.items():
             assert got.scores[docnum] == pytest.approx(score, rel=1e-9), str(q)

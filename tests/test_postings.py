@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from whoosh.searching import Searcher
 
-from indexer.pipeline import run
 from search_app import postings
 from search_app.gramscore import field_lengths, live_mask
 from search_app.index import IndexHandle
-from tests.conftest import write_corpus
-from tests.pages import SAMPLE_PAGES
 
 TERMS = [
     ("body", "経費"),
@@ -26,15 +24,9 @@ TERMS = [
 
 
 @pytest.fixture(scope="module")
-def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+def searcher(reindexed_index: Path) -> Iterator[Searcher]:
     """Two segments, one with a deleted document."""
-    root = tmp_path_factory.mktemp("postings")
-    corpus = write_corpus(root / "corpus", SAMPLE_PAGES)
-    run(corpus, root / "index", jobs=1)
-    page = corpus / "2021/keihi.html"
-    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
-    run(corpus, root / "index", jobs=1)
-    handle = IndexHandle(root / "index")
+    handle = IndexHandle(reindexed_index)
     with handle.searcher() as s:
         assert len(s.leaf_searchers()) > 1
         yield s

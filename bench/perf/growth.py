@@ -47,7 +47,7 @@ def measure_point(
 def warmup_seconds(size: int) -> float:
     """Load before measuring, until every worker has built its vocabulary in the background.
 
-    That is about 6 CPU s per worker at 50,000 articles (the terms, every stored
+    That is about 5 CPU s per worker at 50,000 articles (the terms, every stored
     title, Janome's readings), once per start and per reindex: steady state is measured.
     """
     return max(3.0, size / 2000)
