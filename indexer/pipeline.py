@@ -19,6 +19,7 @@ from whoosh.index import Index
 
 from indexer.analysis import ANALYSIS_VERSION
 from indexer.extract import ExtractionError, extract_file
+from indexer.flatpostings import FlatPostingsCodec, add_missing
 from indexer.schema import build_schema, to_document
 from indexer.store import IndexLocation
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
@@ -46,15 +47,18 @@ class Summary:
     skipped: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    # Segments written before flat postings existed that were given them (see flatpostings.add_missing).
+    upgraded: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         """The one-line report printed at the end of a run."""
         kind = "rebuilt" if self.rebuilt else "indexed"
+        upgraded = f", flat postings added to {self.upgraded} segment(s)" if self.upgraded else ""
         return (
             f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {self.skipped} skipped in {self.seconds:.1f}s"
+            f"{self.unchanged} unchanged, {self.skipped} skipped{upgraded} in {self.seconds:.1f}s"
         )
 
 
@@ -256,7 +260,13 @@ def run(
         todo = [s for s in sources if existing.get(s.path) != s.digest or s.path in forced]
         deleted = sorted(set(existing) - set(current))
         summary.unchanged = len(sources) - len(todo)
+        if ix is not None:
+            # Once per index built before them; the apps see them when they next reopen.
+            summary.upgraded = add_missing(ix)
         if not todo and not deleted and ix is not None:
+            if summary.upgraded:
+                # A new generation with the same segments, so that running apps reopen now.
+                ix.writer(codec=FlatPostingsCodec()).commit(merge=False)
             ix.close()
             write_snapshot(loc.path, words)
             summary.seconds = time.perf_counter() - started
@@ -315,7 +325,7 @@ def _write(
     summary: Summary,
     progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None,
 ) -> None:
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=256, codec=FlatPostingsCodec())
     try:
         for path in deleted:
             writer.delete_by_term("path", path)

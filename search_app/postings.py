@@ -1,10 +1,12 @@
-"""Whoosh postings read block by block, and phrases matched on their positions.
+"""Postings read as arrays, and phrases matched on their positions.
 
 Whoosh's matchers step posting by posting in Python and build a Span object
-per occurrence. Here a term's postings come a block at a time (its private
-block API, pinned by whoosh<2.8), blocks without a wanted document are skipped
-unread, and a phrase reads its rarest word in full and the others only where
-that one occurs; positions are decoded for the documents still in the running.
+per occurrence. Here a term's postings come from the segment's flat arrays
+(indexer/flatpostings.py) as slices of the memory map, and a phrase compares
+its words' positions as arrays. A segment written before those arrays existed
+is read a block at a time through Whoosh's private block API (pinned by
+whoosh<2.8): blocks without a wanted document are skipped unread, and a phrase
+reads its rarest word in full and the others only where that one occurs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh.searching import Searcher
+
+from indexer.flatpostings import FlatPostings, TermRange, open_flat
+
+# What a segment reader without flat postings caches (None is a cached "has none").
+_UNSET = object()
 
 
 @dataclass
@@ -41,7 +48,14 @@ def read_postings(
     Deleted documents may be among them: the callers' masks leave them out.
     """
     empty = Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), [] if values else None)
-    if (fieldname, word) not in reader or (wanted is not None and not len(wanted)):  # type: ignore[operator]
+    if wanted is not None and not len(wanted):
+        return empty
+    flat = None if values else flat_postings(reader)
+    if flat is not None:
+        term = flat.term(reader, fieldname, word)
+        if term is not None:
+            return _from_flat(flat, term, wanted)
+    if (fieldname, word) not in reader:  # type: ignore[operator]
         return empty
     matcher = _block_matcher(reader, fieldname, word)
     if matcher is None:
@@ -61,8 +75,7 @@ def read_postings(
                 continue
             matcher._read_ids()  # type: ignore[attr-defined]
             block = np.asarray(matcher._ids, dtype=np.int64)  # type: ignore[attr-defined]
-            at = np.minimum(np.searchsorted(block, wanted[i:j]), len(block) - 1)
-            picked = at[block[at] == wanted[i:j]]
+            picked = _found(block, wanted[i:j])
             i = j
             if not len(picked):
                 matcher._next_block()  # type: ignore[attr-defined]
@@ -82,6 +95,38 @@ def read_postings(
     if not ids_parts:
         return empty
     return Postings(np.concatenate(ids_parts), np.concatenate(weight_parts), found_values if values else None)
+
+
+def flat_postings(reader: object) -> FlatPostings | None:
+    """The segment's flat postings, opened once per segment reader (a segment never changes)."""
+    cached = getattr(reader, "_flat_postings", _UNSET)
+    if cached is _UNSET:
+        cached = open_flat(reader)
+        reader._flat_postings = cached  # type: ignore[attr-defined]
+    return cached  # type: ignore[return-value]
+
+
+def _from_flat(flat: FlatPostings, term: TermRange, wanted: np.ndarray | None) -> Postings:
+    ids = flat.ids[term.start : term.end]
+    weights = flat.weights[term.start : term.end]
+    if wanted is not None:
+        picked = _found(ids, wanted)
+        ids, weights = ids[picked], weights[picked]
+    return Postings(ids.astype(np.int64), weights.astype(np.float64))
+
+
+def _found(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Indexes into the sorted `ids` of the sorted `wanted` values it holds."""
+    at, held = _lookup(ids, wanted)
+    return at[held]
+
+
+def _lookup(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `wanted` would be in the sorted `ids`, and whether it is there."""
+    if not len(ids):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return at, ids[at] == wanted
 
 
 def _read_one_by_one(reader: object, fieldname: str, word: str, wanted: np.ndarray | None, *, values: bool) -> Postings:
@@ -122,6 +167,14 @@ def phrase_matches(
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         local_allowed = allowed[offset : offset + reader.doc_count_all()]
+        flat = flat_postings(reader)
+        found_flat = _flat_phrase(flat, reader, fieldname, words, local_allowed, slop) if flat is not None else None
+        if found_flat is not None:
+            if len(found_flat[0]):
+                docs.append(found_flat[0] + offset)
+                for k, w in enumerate(found_flat[1]):
+                    weights[k].append(w)
+            continue
         # The rarest word first: the others are read only where it occurs.
         order = sorted(range(len(words)), key=lambda k: reader.doc_frequency(fieldname, words[k]))
         found: dict[int, Postings] = {}
@@ -152,6 +205,51 @@ def phrase_matches(
     if not docs:
         return np.zeros(0, dtype=np.int64), [np.zeros(0, dtype=np.float64) for _ in words]
     return np.concatenate(docs), [np.concatenate(w) for w in weights]
+
+
+def _flat_phrase(
+    flat: FlatPostings, reader: object, fieldname: str, words: list[str], allowed: np.ndarray, slop: int
+) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """phrase_matches in one segment from its flat arrays (None: a word is only in Whoosh's blocks)."""
+    empty = (np.zeros(0, dtype=np.int64), [])
+    terms = [flat.term(reader, fieldname, w) for w in words]
+    if any(t is None for t in terms):
+        missing = [w for w, t in zip(words, terms, strict=True) if t is None]
+        return None if any((fieldname, w) in reader for w in missing) else empty  # type: ignore[operator]
+    ranges = [t for t in terms if t is not None]
+    ids = [flat.ids[t.start : t.end] for t in ranges]
+    # The rarest word first, then only the documents that have every word.
+    order = sorted(range(len(words)), key=lambda k: len(ids[k]))
+    candidates = ids[order[0]].astype(np.int64)
+    candidates = candidates[allowed[candidates]]
+    for k in order[1:]:
+        candidates = candidates[_lookup(ids[k], candidates)[1]]
+    if not len(candidates):
+        return empty
+    picks = [np.searchsorted(ids[k], candidates) for k in range(len(words))]
+    # Each occurrence as one number, (candidate << 32) + position; positions stay far below 2**32,
+    # so the chain never runs from one document into the next.
+    reach: np.ndarray | None = None
+    for term, picked in zip(ranges, picks, strict=True):
+        positions, owners = flat.positions_of(term, picked)
+        keys = (owners << 32) + positions
+        if reach is None:
+            reach = np.sort(keys)
+        elif slop <= 1:
+            reach = keys[np.isin(keys - 1, reach)]
+        else:
+            before = np.searchsorted(reach, keys - 1, side="right") - 1
+            ok = before >= 0
+            ok[ok] = reach[before[ok]] >= keys[ok] - slop
+            reach = np.sort(keys[ok])
+        if not len(reach):
+            return empty
+    assert reach is not None
+    hits = np.unique(reach >> 32)
+    found_weights = [
+        flat.weights[t.start : t.end][picked[hits]].astype(np.float64) for t, picked in zip(ranges, picks, strict=True)
+    ]
+    return candidates[hits], found_weights
 
 
 def _subset(postings: Postings, index: np.ndarray) -> Postings:

@@ -1,4 +1,4 @@
-"""Postings read block by block (search_app/postings.py) and field lengths read as arrays (gramscore.py)."""
+"""Postings read from flat arrays or block by block (search_app/postings.py), field lengths as arrays (gramscore.py)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,24 @@ def test_the_one_by_one_path_agrees(
     assert block_postings(searcher, fieldname, word) == expected
     some = [d for d, _, _ in expected][1::2]
     assert block_postings(searcher, fieldname, word, some) == [p for p in expected if p[0] in some]
+
+
+@pytest.mark.parametrize(("fieldname", "word"), [*TERMS, ("text_ng", "経費"), ("path", "2021/keihi.html")])
+def test_flat_arrays_give_what_the_blocks_give(searcher: Searcher, fieldname: str, word: str) -> None:
+    live = live_mask(searcher)
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        assert postings.flat_postings(reader) is not None
+        flat = postings.read_postings(reader, fieldname, word)
+        blocks = postings.read_postings(reader, fieldname, word, values=True)  # values come from the blocks
+        # Both may hold deleted documents (the callers' masks drop them); the live ones agree.
+        kept, kept_blocks = live[flat.ids + offset], live[blocks.ids + offset]
+        assert flat.ids[kept].tolist() == blocks.ids[kept_blocks].tolist()
+        assert flat.weights[kept].tolist() == blocks.weights[kept_blocks].tolist()
+        some = np.concatenate([flat.ids[::2], [10_000]])
+        part = postings.read_postings(reader, fieldname, word, some)
+        assert part.ids.tolist() == flat.ids[::2].tolist()
+        assert part.weights.tolist() == flat.weights[::2].tolist()
 
 
 @pytest.mark.parametrize("fieldname", ["title", "body", "tags", "body_ng", "text_ng", "body_rd"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from indexer.analysis import janome_tokenizer, japanese_analyzer
 from indexer.extract import extract_file
+from indexer.flatpostings import FlatPostingsCodec
 from indexer.pipeline import content_digest
 from indexer.schema import build_schema, to_document
 
@@ -54,7 +55,7 @@ def measure_stages(corpus: Path, docs: int = 200, seed: int = 5) -> dict[str, fl
     scratch = Path(tempfile.mkdtemp(prefix="stages-"))
     try:
         ix = whoosh_index.create_in(str(scratch), schema)
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=256, codec=FlatPostingsCodec())
         t0 = time.process_time()
         for doc in documents:
             writer.add_document(**doc)
