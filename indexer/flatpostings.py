@@ -4,9 +4,10 @@ Whoosh keeps a term's postings in zlib-compressed, pickled blocks of 128, with
 every posting's positions and character offsets pickled again inside. Reading
 them was most of a query's CPU at 50,000 articles, even where only the
 documents were wanted. Beside those blocks, the codec here writes every term's
-documents, weights and positions as plain arrays (five parts of the segment),
+documents, weights and positions as plain arrays (six parts of the segment),
 and the app maps them in place. Whoosh's own files are unchanged and still hold
-everything (highlights read their character offsets there).
+everything; highlights read their character offsets there, going straight to
+the right block by the block offsets kept here.
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3Segment
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PostingsWriter, W3Segment
 from whoosh.reading import TermNotFound
 
 # The parts of a segment, by file extension.
-TERMS, IDS, WEIGHTS, COUNTS, POSITIONS = (f".flat.{part}" for part in ("terms", "ids", "weights", "counts", "positions"))
-PARTS = (TERMS, IDS, WEIGHTS, COUNTS, POSITIONS)
-MAGIC = b"FLATPST1"
+TERMS, IDS, WEIGHTS, COUNTS, POSITIONS, BLOCKS = (
+    f".flat.{part}" for part in ("terms", "ids", "weights", "counts", "positions", "blocks")
+)
+PARTS = (TERMS, IDS, WEIGHTS, COUNTS, POSITIONS, BLOCKS)
+# TERMS starts with the magic and Whoosh's block size (postings per block, every block full but the last).
+MAGIC = b"FLATPST2"
+_HEADER = len(MAGIC) + 8
 # A term's row in TERMS: where its postings start in Whoosh's .pst file (the key
-# its TermInfo gives), its first posting here, and its first position here.
-_ROW = 3
+# its TermInfo gives), and its first posting, position and block here.
+_ROW = 4
 _END = np.iinfo(np.int64).max
 # Entries buffered before a write: the writer's memory stays flat as the corpus grows.
 _FLUSH_AT = 1 << 16
@@ -43,30 +48,60 @@ class FlatPostingsCodec(W3Codec):
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         return FlatFieldWriter(self, storage, segment)
 
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return BlockRecordingWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
     def new_segment(self, storage: Any, indexname: str) -> W3Segment:
         plain = W3Codec(blocklimit=self._blocklimit, compression=self._compression, inlinelimit=self._inlinelimit)
         return W3Segment(plain, indexname)
 
 
-class FlatWriter:
-    """Streams terms, postings and positions into the five parts."""
+class BlockRecordingWriter(W3PostingsWriter):
+    """Whoosh's postings writer, remembering where each block starts (where its matcher's _goto goes)."""
 
-    def __init__(self, create: Callable[[str], Any]) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.block_starts: list[int] = []
+
+    def _write_block(self, last: bool = False) -> None:
+        # The first block of a term comes after the postings' header tag.
+        header = 0 if self._blockcount else len(WHOOSH3_HEADER_MAGIC)
+        self.block_starts.append(self._postfile.tell() + header)
+        super()._write_block(last)
+
+
+class FlatWriter:
+    """Streams terms, postings, positions and block offsets into the six parts."""
+
+    def __init__(self, create: Callable[[str], Any], blocklimit: int) -> None:
         self._files = {part: create(part) for part in PARTS}
-        self._files[TERMS].write(MAGIC)
+        self._files[TERMS].write(MAGIC + array("q", [blocklimit]).tobytes())
         self._terms = array("q")
         self._ids = array("I")
         self._weights = array("f")
         self._counts = array("I")
         self._positions = array("I")
+        self._blocks = array("q")
         self._postings = 0
         self._positions_total = 0
+        self._blocks_total = 0
 
     def start_term(self, offset: int) -> None:
         """A new term, keyed by where its postings start in Whoosh's postings file."""
-        self._terms.extend((offset, self._postings, self._positions_total))
+        self._terms.extend((offset, self._postings, self._positions_total, self._blocks_total))
         if len(self._terms) >= _FLUSH_AT:
             self._flush()
+
+    def add_blocks(self, starts: Sequence[int]) -> None:
+        """Where the current term's blocks start in Whoosh's postings file, in order."""
+        self._blocks.extend(starts)
+        self._blocks_total += len(starts)
 
     def add(self, docnum: int, weight: float, positions: Sequence[int]) -> None:
         """One posting of the current term."""
@@ -81,7 +116,7 @@ class FlatWriter:
 
     def close(self) -> None:
         """Write the end row (so every term's range ends at the next row) and close the parts."""
-        self._terms.extend((_END, self._postings, self._positions_total))
+        self._terms.extend((_END, self._postings, self._positions_total, self._blocks_total))
         self._flush()
         for f in self._files.values():
             f.close()
@@ -93,6 +128,7 @@ class FlatWriter:
             (WEIGHTS, self._weights),
             (COUNTS, self._counts),
             (POSITIONS, self._positions),
+            (BLOCKS, self._blocks),
         ):
             if buffered:
                 self._files[part].write(buffered.tobytes())
@@ -104,7 +140,7 @@ class FlatFieldWriter(W3FieldWriter):
 
     def __init__(self, codec: W3Codec, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
-        self._flat = FlatWriter(self._create_file)
+        self._flat = FlatWriter(self._create_file, codec._blocklimit)
         self._decode_positions: Callable[[bytes], list[int]] | None = None
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
@@ -121,6 +157,12 @@ class FlatFieldWriter(W3FieldWriter):
         decode = self._decode_positions
         self._flat.add(docnum, weight, decode(vbytes) if decode is not None and vbytes else ())
 
+    def finish_term(self) -> None:
+        postwriter = self._postwriter
+        super().finish_term()
+        self._flat.add_blocks(postwriter.block_starts)
+        postwriter.block_starts.clear()
+
     def close(self) -> None:
         self._flat.close()
         super().close()
@@ -133,6 +175,7 @@ class TermRange:
     start: int
     end: int
     positions_start: int
+    blocks_start: int
 
 
 class FlatPostings:
@@ -143,10 +186,13 @@ class FlatPostings:
         if bytes(terms[: len(MAGIC)]) != MAGIC:
             msg = "not a flat postings file (wrong magic)"
             raise ValueError(msg)
-        table = np.frombuffer(terms, dtype=np.int64, offset=len(MAGIC)).reshape(-1, _ROW)
+        self.blocklimit = int(np.frombuffer(terms, dtype=np.int64, count=1, offset=len(MAGIC))[0])
+        table = np.frombuffer(terms, dtype=np.int64, offset=_HEADER).reshape(-1, _ROW)
         self._offsets = np.ascontiguousarray(table[:, 0])
         self._starts = np.ascontiguousarray(table[:, 1])
         self._position_starts = np.ascontiguousarray(table[:, 2])
+        self._block_starts = np.ascontiguousarray(table[:, 3])
+        self.blocks = np.frombuffer(parts[BLOCKS], dtype=np.int64)
         self.ids = np.frombuffer(parts[IDS], dtype=np.uint32)
         self.weights = np.frombuffer(parts[WEIGHTS], dtype=np.float32)
         self.counts = np.frombuffer(parts[COUNTS], dtype=np.uint32)
@@ -167,7 +213,9 @@ class FlatPostings:
         i = int(np.searchsorted(self._offsets, offset))
         if i >= len(self._offsets) - 1 or self._offsets[i] != offset:
             return None
-        return TermRange(int(self._starts[i]), int(self._starts[i + 1]), int(self._position_starts[i]))
+        return TermRange(
+            int(self._starts[i]), int(self._starts[i + 1]), int(self._position_starts[i]), int(self._block_starts[i])
+        )
 
     def positions_of(self, term: TermRange, picked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the picked postings (indexes into the term's postings), with each one's owner.
@@ -182,12 +230,17 @@ class FlatPostings:
         within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(wanted_counts) - wanted_counts, wanted_counts)
         return self.positions[np.repeat(firsts[picked], wanted_counts) + within].astype(np.int64), owners
 
+    def block_of(self, term: TermRange, index: int) -> tuple[int, int]:
+        """Where the block with the term's `index`-th posting starts in Whoosh's file, and the posting's place in it."""
+        block, within = divmod(index, self.blocklimit)
+        return int(self.blocks[term.blocks_start + block]), within
+
 
 def add_missing(ix: Any) -> int:
     """Write flat postings for the index's segments that have none (built before them); how many.
 
     They go beside the segment as plain files, the terms part last, so a reader
-    sees all five parts or none. The caller holds the indexer's lock.
+    sees all six parts or none. The caller holds the indexer's lock.
     """
     added = 0
     top = ix.reader()
@@ -207,17 +260,16 @@ def _write_from_blocks(reader: Any, storage: Any, schema: Any) -> None:
     segment = reader.segment()
     terms_reader = reader._terms
     entries = sorted(
-        (info._offset, fieldname, btext)
-        for (fieldname, btext), info in terms_reader.items()
-        if not info.is_inlined()
+        (info._offset, fieldname, btext) for (fieldname, btext), info in terms_reader.items() if not info.is_inlined()
     )
     names = {part: segment.make_filename(part) for part in PARTS}
-    writer = FlatWriter(lambda part: storage.create_file(names[part] + ".tmp"))
+    writer = FlatWriter(lambda part: storage.create_file(names[part] + ".tmp"), segment.codec()._blocklimit)
     for offset, fieldname, btext in entries:
         fmt = schema[fieldname].format
         decode = fmt.decoder("positions") if fmt.supports("positions") else None
         writer.start_term(offset)
         matcher = terms_reader.matcher(fieldname, btext, fmt)
+        block_starts = [matcher._baseoffset]
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
@@ -227,9 +279,11 @@ def _write_from_blocks(reader: Any, storage: Any, schema: Any) -> None:
                 values = matcher._values
             for i, docnum in enumerate(matcher._ids):
                 writer.add(docnum, matcher._weights[i], decode(values[i]) if values is not None else ())
+            block_starts.append(matcher._nextoffset)
             matcher._next_block()
+        writer.add_blocks(block_starts[:-1])
     writer.close()
-    for part in (IDS, WEIGHTS, COUNTS, POSITIONS, TERMS):
+    for part in (IDS, WEIGHTS, COUNTS, POSITIONS, BLOCKS, TERMS):
         storage.rename_file(names[part] + ".tmp", names[part], safe=False)
 
 
@@ -245,6 +299,8 @@ def open_flat(reader: Any) -> FlatPostings | None:
     parts: dict[str, memoryview | bytes] = {}
     for part, name in names.items():
         parts[part] = _contents(storage.open_file(name))
+    if bytes(parts[TERMS][: len(MAGIC)]) != MAGIC:
+        return None  # another version of the format: Whoosh's blocks still hold everything
     return FlatPostings(parts)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.searching import Searcher
 from whoosh.util.times import long_to_datetime
 
@@ -44,34 +44,49 @@ class Facets:
 
 @dataclass(frozen=True)
 class FacetTable:
-    """Category, tags, raw date and year of every document, by docnum (built once per index generation)."""
+    """Category, tags, raw date and year of every document, as arrays by docnum (built once per index generation)."""
 
-    category: tuple[str, ...]
-    tags: tuple[tuple[str, ...], ...]
-    dates: tuple[int | None, ...]
-    years: tuple[int | None, ...]
+    categories: tuple[str, ...]
+    # Each document's category as an index into `categories`, -1 for none.
+    category: np.ndarray
+    tag_names: tuple[str, ...]
+    # Every (document, tag) pair: the document and the tag's index into `tag_names`.
+    tag_docs: np.ndarray
+    tag_ids: np.ndarray
+    has_date: np.ndarray
+    dates: np.ndarray
+    # The year of each dated document, -1 for none.
+    years: np.ndarray
 
     @classmethod
     def build(cls, searcher: Searcher) -> FacetTable:
         """Read the columns and the tag postings; a field no document has yet is simply empty."""
         reader = searcher.reader()
         size = reader.doc_count_all()
-        category: list[str] = [""] * size
+        names: list[str] = [""] * size
         if reader.has_column("category"):
-            category = list(reader.column_reader("category"))
-        dates: list[int | None] = [None] * size
-        years: list[int | None] = [None] * size
+            names = list(reader.column_reader("category"))
+        categories = tuple(sorted({n for n in names if n}))
+        code = {name: i for i, name in enumerate(categories)}
+        category = np.asarray([code.get(n, -1) for n in names], dtype=np.int64)
+        dates = np.zeros(size, dtype=np.int64)
+        has_date = np.zeros(size, dtype=bool)
+        years = np.full(size, -1, dtype=np.int64)
         if reader.has_column("date"):
             for docnum, raw in enumerate(reader.column_reader("date", translate=False)):
                 if isinstance(raw, int) and raw < MISSING_DATE:
-                    dates[docnum], years[docnum] = raw, long_to_datetime(raw).year
+                    dates[docnum], has_date[docnum], years[docnum] = raw, True, long_to_datetime(raw).year
         # The tag field keeps no vectors or per-document column of terms: invert its postings.
-        tags: list[list[str]] = [[] for _ in range(size)]
+        tag_names: list[str] = []
+        doc_parts: list[np.ndarray] = []
         if "tag" in reader.indexed_field_names():
             for term in reader.field_terms("tag"):
-                for docnum in reader.postings("tag", term).all_ids():
-                    tags[docnum].append(term)
-        return cls(tuple(category), tuple(tuple(t) for t in tags), tuple(dates), tuple(years))
+                docs = np.fromiter(reader.postings("tag", term).all_ids(), dtype=np.int64)
+                doc_parts.append(docs)
+                tag_names.append(term)
+        tag_ids = np.repeat(np.arange(len(tag_names), dtype=np.int64), [len(d) for d in doc_parts])
+        tag_docs = np.concatenate(doc_parts) if doc_parts else np.zeros(0, dtype=np.int64)
+        return cls(categories, category, tuple(tag_names), tag_docs, tag_ids, has_date, dates, years)
 
 
 _tables: weakref.WeakKeyDictionary[Searcher, FacetTable] = weakref.WeakKeyDictionary()
@@ -87,37 +102,50 @@ def facet_table(searcher: Searcher) -> FacetTable:
         return table
 
 
-def count_facets(table: FacetTable, matched: Iterable[int], filters: Filters) -> Facets:
-    """Counts over the matches with every *other* filter applied (so a count is the total that value gives)."""
-    category_counts: Counter[str] = Counter()
-    tag_counts: Counter[str] = Counter()
-    year_counts: Counter[int] = Counter()
+def count_facets(table: FacetTable, matched: np.ndarray, filters: Filters) -> Facets:
+    """Counts over the matches (a mask by docnum) with every *other* filter applied.
+
+    So a value's count is the total that choosing it gives.
+    """
+    selected = matched[: len(table.category)].copy()
     wanted_tags = {tag_term(t) for t in filters.tags}
-    bounds = filters.raw_date_bounds()
+    if wanted_tags:
+        codes = [i for i, name in enumerate(table.tag_names) if name in wanted_tags]
+        having = np.bincount(table.tag_docs[np.isin(table.tag_ids, codes)], minlength=len(selected))
+        selected &= having[: len(selected)] == len(wanted_tags)
+    in_range = _within(table, filters.raw_date_bounds())
     # The year facet keeps the date range but not the year; the others keep both.
-    range_only = Filters(date_from=filters.date_from, date_to=filters.date_to).raw_date_bounds()
-    for docnum in matched:
-        category, tags, date = table.category[docnum], table.tags[docnum], table.dates[docnum]
-        if wanted_tags and not wanted_tags.issubset(tags):
-            continue
-        category_ok = not filters.category or category == filters.category
-        in_range = bounds is None or (date is not None and bounds[0] <= date <= bounds[1])
-        if in_range and category:
-            category_counts[category] += 1
-        if not category_ok:
-            continue
-        if in_range:
-            tag_counts.update(tags)
-        year = table.years[docnum]
-        if year is not None and (range_only is None or range_only[0] <= date <= range_only[1]):  # type: ignore[operator]
-            year_counts[year] += 1
+    in_years_range = _within(table, Filters(date_from=filters.date_from, date_to=filters.date_to).raw_date_bounds())
+    categorized = selected & in_range & (table.category >= 0)
+    category_counts = np.bincount(table.category[categorized], minlength=len(table.categories))
+    if filters.category:
+        selected &= table.category == (
+            table.categories.index(filters.category) if filters.category in table.categories else -2
+        )
+    tagged = (selected & in_range)[table.tag_docs]
+    tag_counts = np.bincount(table.tag_ids[tagged], minlength=len(table.tag_names))
+    years, year_counts = np.unique(table.years[selected & in_years_range & (table.years >= 0)], return_counts=True)
     return Facets(
-        category=_facets(category_counts.items(), {filters.category} if filters.category else set()),
-        tag=_facets(tag_counts.items(), wanted_tags)[:MAX_TAG_VALUES],
+        category=_facets(
+            _nonzero(table.categories, category_counts), {filters.category} if filters.category else set()
+        ),
+        tag=_facets(_nonzero(table.tag_names, tag_counts), wanted_tags)[:MAX_TAG_VALUES],
         year=tuple(
-            Facet(str(y), n, y == filters.year) for y, n in sorted(year_counts.items(), key=lambda item: -item[0])
+            Facet(str(y), int(n), int(y) == filters.year)
+            for y, n in sorted(zip(years.tolist(), year_counts.tolist(), strict=True), key=lambda item: -item[0])
         ),
     )
+
+
+def _within(table: FacetTable, bounds: tuple[int, int] | None) -> np.ndarray:
+    """The documents inside raw date bounds (all of them without bounds; undated ones never with)."""
+    if bounds is None:
+        return np.ones(len(table.dates), dtype=bool)
+    return table.has_date & (table.dates >= bounds[0]) & (table.dates <= bounds[1])
+
+
+def _nonzero(names: tuple[str, ...], counts: np.ndarray) -> list[tuple[str, int]]:
+    return [(names[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
 
 
 def _facets(counts: Iterable[tuple[str, int]], active: set[str]) -> tuple[Facet, ...]:

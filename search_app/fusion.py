@@ -13,7 +13,7 @@ from search_app.evaluate import Evaluator
 from search_app.gramscore import gram_scores, top
 from search_app.lead import boost_openings
 from search_app.ranking import CompiledQuery
-from search_app.retrieval import by_score, kept_units, relax, run_query
+from search_app.retrieval import Matched, by_score, kept_units, relax, run_query
 from search_app.sentence import score_sentence
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
@@ -44,7 +44,7 @@ def rank(
     *,
     allow: wq.Query | None = None,
     sort: str = "relevance",
-    seen: set[int] | None = None,
+    seen: Matched | None = None,
 ) -> Ranked:
     """The top `limit` matches of a compiled query (all filtered articles when it has no words)."""
     evaluator = Evaluator(searcher)
@@ -82,7 +82,7 @@ def _relaxed(
     limit: int,
     allow: wq.Query | None,
     sort: str,
-    seen: set[int] | None,
+    seen: Matched | None,
 ) -> Ranked:
     """The articles with some of the words, when none has them all and there is no n-gram ranking."""
     allowed = None if allow is None else set(np.flatnonzero(evaluator.docs(allow)).tolist())
@@ -102,7 +102,7 @@ def _by_share(
     limit: int,
     strict_total: int,
     allow: wq.Query | None,
-    seen: set[int] | None,
+    seen: Matched | None,
 ) -> Ranked:
     """Every article with at least one of the words, ranked with numpy (sentence.py).
 
@@ -116,7 +116,7 @@ def _by_share(
         found = found & ~evaluator.docs(wq.Or(compiled.negatives))
     if seen is not None:
         seen.clear()
-        seen.update(np.flatnonzero(found).tolist())
+        seen.add(found)
     allowed = found if allow is None else found & evaluator.docs(allow)
     # The best candidates rise with how much of the query their title and opening hold (lead.py).
     boost_openings(searcher, matches.scores, allowed, compiled.text_grams)

@@ -60,6 +60,11 @@ def read_postings(
     matcher = _block_matcher(reader, fieldname, word)
     if matcher is None:
         return _read_one_by_one(reader, fieldname, word, wanted, values=values)
+    return _read_blocks(matcher, wanted, values=values) or empty
+
+
+def _read_blocks(matcher: object, wanted: np.ndarray | None, *, values: bool) -> Postings | None:
+    """The postings of the wanted documents (or all), block by block; None if there are none."""
     ids_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
     found_values: list[bytes] = []
@@ -93,7 +98,7 @@ def read_postings(
         weight_parts.append(weights if picked is None else weights[picked])
         matcher._next_block()  # type: ignore[attr-defined]
     if not ids_parts:
-        return empty
+        return None
     return Postings(np.concatenate(ids_parts), np.concatenate(weight_parts), found_values if values else None)
 
 
@@ -292,8 +297,38 @@ def characters(
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         local = wanted[(wanted >= offset) & (wanted < offset + reader.doc_count_all())] - offset
-        if len(local):
+        if not len(local):
+            continue
+        values = _values_by_block(reader, fieldname, word, local)
+        if values is None:
             postings = read_postings(reader, fieldname, word, local, values=True)
-            for docnum, value in zip(postings.ids.tolist(), postings.values or [], strict=True):
-                found[docnum + offset] = decode(value)
+            values = dict(zip(postings.ids.tolist(), postings.values or [], strict=True))
+        for docnum, value in values.items():
+            found[docnum + offset] = decode(value)
     return found
+
+
+def _values_by_block(reader: object, fieldname: str, word: str, local: np.ndarray) -> dict[int, bytes] | None:
+    """The raw values of the word's postings in the given documents, read from just their blocks.
+
+    The flat postings say which posting holds each document and where its block
+    starts; None when the segment has no flat postings for the word.
+    """
+    flat = flat_postings(reader)
+    term = flat.term(reader, fieldname, word) if flat is not None else None
+    if flat is None or term is None:
+        return None
+    ids = flat.ids[term.start : term.end]
+    matcher = _block_matcher(reader, fieldname, word)
+    if matcher is None:
+        return None
+    values: dict[int, bytes] = {}
+    block_start = -1
+    for index in _found(ids, local).tolist():
+        start, within = flat.block_of(term, index)
+        if start != block_start:
+            matcher._goto(start)  # type: ignore[attr-defined]
+            matcher._read_values()  # type: ignore[attr-defined]
+            block_start = start
+        values[int(ids[index])] = matcher._values[within]  # type: ignore[attr-defined]
+    return values

@@ -24,6 +24,21 @@ MAX_GREEDY_UNITS = 16
 _SPAN_TARGET = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
 
 
+class Matched:
+    """Every match before the filters, gathered for the facet counts: a mask by docnum."""
+
+    def __init__(self, size: int) -> None:
+        self.mask = np.zeros(size, dtype=bool)
+
+    def add(self, matches: np.ndarray) -> None:
+        """Count these matches too."""
+        self.mask |= matches
+
+    def clear(self) -> None:
+        """Forget what was gathered (the ranking started over with another query)."""
+        self.mask[:] = False
+
+
 def run_query(
     evaluator: Evaluator,
     query: wq.Query,
@@ -31,7 +46,7 @@ def run_query(
     *,
     allow: wq.Query | None = None,
     sort: str = "relevance",
-    seen: set[int] | None = None,
+    seen: Matched | None = None,
 ) -> tuple[int, list[tuple[int, float]]]:
     """Total matches and the top `limit` (docnum, score), newest first among equal scores.
 
@@ -41,7 +56,7 @@ def run_query(
     found = evaluator.evaluate_top(query, limit) if sort == "relevance" else evaluator.evaluate(query)
     matches = found.mask
     if seen is not None:
-        seen.update(np.flatnonzero(matches).tolist())
+        seen.add(matches)
     if allow is not None:
         matches = matches & evaluator.docs(allow)
     total = int(np.count_nonzero(matches))

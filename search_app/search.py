@@ -21,7 +21,7 @@ from search_app.index import IndexHandle
 from search_app.query import QuerySyntaxError, parse_query
 from search_app.ranking import CompiledQuery, Compiler
 from search_app.related import RelatedArticle, paragraphs, related_articles
-from search_app.retrieval import count_matches, match_spans
+from search_app.retrieval import Matched, count_matches, match_spans
 from search_app.snippets import Match, highlight, make_snippet
 from search_app.suggest import MAX_PREFIX_CHARS, VOCABULARY_WAIT, Suggestion, Vocabulary, VocabularyCache
 
@@ -146,7 +146,7 @@ class SearchService:
             if compiled.query is None and not filters.active:
                 return base
             allow = filters.query()
-            seen: set[int] | None = set() if facets else None
+            seen = Matched(searcher.doc_count_all()) if facets else None
             limit = page * per_page
             found = rank(searcher, compiled, limit, allow=allow, sort=order, seen=seen)
             total, ranked, relaxed, dropped = found.total, found.ranked, found.relaxed, found.dropped
@@ -156,7 +156,7 @@ class SearchService:
                 _to_hit(searcher.stored_fields(d), score, spans.get(d, {}), partial=d in found.partial)
                 for d, score in top
             )
-            counted = count_facets(facet_table(searcher), seen, filters) if seen is not None else None
+            counted = count_facets(facet_table(searcher), seen.mask, filters) if seen is not None else None
         # もしかして looks at the articles with every word, not at the partial matches.
         strict = found.strict_total
         suggestion = self._did_you_mean(query, strict, relaxed) if wants_suggestion(strict, relaxed) else None

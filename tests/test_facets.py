@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
+from search_app.facets import MAX_TAG_VALUES, Facet, Facets, FacetTable, count_facets, facet_table
+from search_app.filters import Filters, tag_term
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -430,3 +435,66 @@ def test_atom_feed_is_well_formed_for_any_query(fc: FlaskClient, q: str) -> None
     if response.status_code == 200:
         feed = ET.fromstring(response.data)
         assert feed.find(f"{ATOM}title").text
+
+
+def reference_counts(table: FacetTable, matched: list[int], filters: Filters) -> Facets:
+    """The facet counts one document at a time, as a reader would count them by hand."""
+    categories: Counter[str] = Counter()
+    tags: Counter[str] = Counter()
+    years: Counter[int] = Counter()
+    wanted = {tag_term(t) for t in filters.tags}
+    bounds, range_only = filters.raw_date_bounds(), Filters(date_from=filters.date_from, date_to=filters.date_to)
+    for docnum in matched:
+        category = table.categories[table.category[docnum]] if table.category[docnum] >= 0 else ""
+        doc_tags = [table.tag_names[t] for t, d in zip(table.tag_ids, table.tag_docs, strict=True) if d == docnum]
+        date = int(table.dates[docnum]) if table.has_date[docnum] else None
+        if not wanted.issubset(doc_tags):
+            continue
+        in_range = bounds is None or (date is not None and bounds[0] <= date <= bounds[1])
+        if in_range and category:
+            categories[category] += 1
+        if filters.category and category != filters.category:
+            continue
+        if in_range:
+            tags.update(doc_tags)
+        only = range_only.raw_date_bounds()
+        if date is not None and (only is None or only[0] <= date <= only[1]):
+            years[int(table.years[docnum])] += 1
+    return Facets(
+        category=tuple(
+            Facet(c, n, c == filters.category) for c, n in sorted(categories.items(), key=lambda i: (-i[1], i[0]))
+        ),
+        tag=tuple(Facet(t, n, t in wanted) for t, n in sorted(tags.items(), key=lambda i: (-i[1], i[0])))[
+            :MAX_TAG_VALUES
+        ],
+        year=tuple(Facet(str(y), n, y == filters.year) for y, n in sorted(years.items(), reverse=True)),
+    )
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(category="経理"),
+        Filters(category="存在しない"),
+        Filters(tags=("経費精算",)),
+        Filters(tags=("経費精算", "交通費")),
+        Filters(tags=("存在しない",)),
+        Filters(year=2024),
+        Filters(date_from=dt.date(2020, 1, 1)),
+        Filters(date_from=dt.date(2018, 1, 1), date_to=dt.date(2024, 2, 29), category="総務"),
+        Filters(year=2024, tags=("経費精算",), category="経理"),
+    ],
+    ids=str,
+)
+def test_counts_agree_with_counting_one_by_one(facet_app: Flask, filters: Filters) -> None:
+    with facet_app.extensions["search_service"].handle.searcher() as searcher:
+        table = facet_table(searcher)
+        size = searcher.doc_count_all()
+    every = np.ones(size, dtype=bool)
+    some = np.zeros(size, dtype=bool)
+    some[::2] = True
+    for matched in (every, some):
+        expected = reference_counts(table, np.flatnonzero(matched).tolist(), filters)
+        assert count_facets(table, matched, filters) == expected
+    assert count_facets(table, every, Filters()).category  # the sample has categories to count

@@ -50,6 +50,13 @@ def assert_same_as_whoosh(reader: object, flat: FlatPostings, fields: tuple[str,
             if not reader.is_deleted(int(d))  # type: ignore[attr-defined]
         ]
         assert got == expected, (fieldname, word)
+        # Each posting's block, as the flat postings place it, holds that posting.
+        blocks = postings._block_matcher(reader, fieldname, word)
+        for index in range(term.end - term.start):
+            start, within = flat.block_of(term, index)
+            blocks._goto(start)  # type: ignore[union-attr]
+            blocks._read_ids()  # type: ignore[union-attr]
+            assert blocks._ids[within] == flat.ids[term.start + index]  # type: ignore[union-attr]
     return len(terms)
 
 
@@ -96,13 +103,15 @@ def arrays(ix: whoosh_index.Index) -> list[list[np.ndarray]]:
         for reader, _ in top.leaf_readers():
             flat = open_flat(reader)
             assert flat is not None
-            found.append([flat.ids.copy(), flat.weights.copy(), flat.counts.copy(), flat.positions.copy()])
+            found.append([flat.ids, flat.weights, flat.counts, flat.positions, flat.blocks, flat._offsets])
         return found
 
 
-def test_added_later_they_equal_what_the_codec_writes(tmp_path: Path) -> None:
-    written = small_index(tmp_path / "codec", FlatPostingsCodec())
-    plain = small_index(tmp_path / "plain", W3Codec())
+@pytest.mark.parametrize("blocklimit", [128, 2])
+def test_added_later_they_equal_what_the_codec_writes(tmp_path: Path, blocklimit: int) -> None:
+    # With 2 postings per block, every term of more than two documents spans several blocks.
+    written = small_index(tmp_path / "codec", FlatPostingsCodec(blocklimit=blocklimit), DOCS * 3)
+    plain = small_index(tmp_path / "plain", W3Codec(blocklimit=blocklimit), DOCS * 3)
     with plain.reader() as r:
         assert open_flat(r) is None
     assert add_missing(plain) == 1
@@ -111,6 +120,16 @@ def test_added_later_they_equal_what_the_codec_writes(tmp_path: Path) -> None:
         for x, y in zip(a, b, strict=True):
             assert np.array_equal(x, y)
     assert not [name for name in plain.storage.list() if name.endswith(".tmp")]
+    with written.reader() as reader:
+        flat = open_flat(reader)
+        assert flat is not None
+        assert flat.blocklimit == blocklimit
+        assert assert_same_as_whoosh(reader, flat, ("text", "counts")) == 14
+        terms = len(flat._offsets) - 1
+        assert terms == 14 + len(DOCS) * 3  # the words of both text fields, and the keys
+        per_term = np.diff(flat._starts)
+        assert len(flat.blocks) == int(np.sum(-(-per_term // blocklimit)))
+        assert (len(flat.blocks) > terms) is (blocklimit == 2)
 
 
 def test_a_merged_segment_has_them_and_readers_see_plain_w3(tmp_path: Path) -> None:
@@ -120,7 +139,7 @@ def test_a_merged_segment_has_them_and_readers_see_plain_w3(tmp_path: Path) -> N
         writer.add_document(key=str(n), text=text, counts=text)
     writer.delete_by_term("key", "0")
     writer.commit(optimize=True)
-    segments = ix._segments()  # noqa: SLF001 - what the TOC records
+    segments = ix._segments()
     assert len(segments) == 1
     assert type(segments[0].codec()) is W3Codec
     with ix.reader() as reader:
@@ -134,7 +153,7 @@ def test_a_merged_segment_has_them_and_readers_see_plain_w3(tmp_path: Path) -> N
 def test_a_part_missing_means_none(tmp_path: Path) -> None:
     ix = small_index(tmp_path / "plain", W3Codec())
     add_missing(ix)
-    segment = ix._segments()[0]  # noqa: SLF001
+    segment = ix._segments()[0]
     ix.storage.delete_file(segment.make_filename(flatpostings.COUNTS))
     with ix.reader() as reader:
         assert open_flat(reader) is None
@@ -189,3 +208,14 @@ def test_phrases_agree_with_the_block_path(
     assert 4 not in flat_docs.tolist()
     for a, b in zip(flat_weights, block_weights, strict=True):
         assert a.tolist() == b.tolist()
+
+
+def test_highlight_offsets_come_from_the_right_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = small_index(tmp_path / "ix", FlatPostingsCodec(blocklimit=2), DOCS * 3)
+    with ix.searcher() as searcher:
+        wanted = [0, 2, 3, 6, 11]  # the documents with 経費, over several blocks
+        by_block = postings.characters(searcher, "text", "経費", wanted)
+        monkeypatch.setattr(postings, "flat_postings", lambda reader: None)
+        assert by_block == postings.characters(searcher, "text", "経費", wanted)
+    assert sorted(by_block) == [0, 2, 3, 6, 11]
+    assert by_block[2] == [(0, 0, 2), (1, 3, 5)]

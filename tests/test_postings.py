@@ -103,6 +103,19 @@ def test_flat_arrays_give_what_the_blocks_give(searcher: Searcher, fieldname: st
         assert part.weights.tolist() == flat.weights[::2].tolist()
 
 
+@pytest.mark.parametrize(("fieldname", "word"), TERMS)
+def test_highlight_offsets_read_from_the_right_blocks(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, fieldname: str, word: str
+) -> None:
+    docnums = sorted({d for d, _, _ in whoosh_postings(searcher, fieldname, word)})
+    for wanted in (docnums, docnums[1::2], docnums[-1:]):
+        by_block = postings.characters(searcher, fieldname, word, wanted)
+        with monkeypatch.context() as m:
+            m.setattr(postings, "flat_postings", lambda reader: None)
+            assert by_block == postings.characters(searcher, fieldname, word, wanted)
+        assert sorted(by_block) == wanted
+
+
 @pytest.mark.parametrize("fieldname", ["title", "body", "tags", "body_ng", "text_ng", "body_rd"])
 def test_field_lengths_are_whooshs(searcher: Searcher, fieldname: str) -> None:
     lengths = field_lengths(searcher, fieldname)
