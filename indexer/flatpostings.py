@@ -197,7 +197,14 @@ class FlatPostings:
         self.weights = np.frombuffer(parts[WEIGHTS], dtype=np.float32)
         self.counts = np.frombuffer(parts[COUNTS], dtype=np.uint32)
         self.positions = np.frombuffer(parts[POSITIONS], dtype=np.uint32)
-        if not (len(self.ids) == len(self.weights) == len(self.counts) == self._starts[-1]):
+        # The end row holds the totals: a part cut short or left from another write fails here.
+        if not (
+            len(table)
+            and self.blocklimit > 0
+            and len(self.ids) == len(self.weights) == len(self.counts) == self._starts[-1]
+            and len(self.positions) == self._position_starts[-1]
+            and len(self.blocks) == self._block_starts[-1]
+        ):
             msg = "flat postings parts disagree in length"
             raise ValueError(msg)
 

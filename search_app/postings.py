@@ -11,6 +11,7 @@ reads its rarest word in full and the others only where that one occurs.
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer.flatpostings import FlatPostings, TermRange, open_flat
+
+logger = logging.getLogger(__name__)
 
 # What a segment reader without flat postings caches (None is a cached "has none").
 _UNSET = object()
@@ -106,7 +109,13 @@ def flat_postings(reader: object) -> FlatPostings | None:
     """The segment's flat postings, opened once per segment reader (a segment never changes)."""
     cached = getattr(reader, "_flat_postings", _UNSET)
     if cached is _UNSET:
-        cached = open_flat(reader)
+        try:
+            cached = open_flat(reader)
+        except ValueError as exc:
+            # Whoosh's blocks hold everything too: answer from them, and say why.
+            segment = reader.segment()  # type: ignore[attr-defined]
+            logger.warning("segment %s: flat postings unreadable (%s); reading Whoosh's blocks", segment, exc)
+            cached = None
         reader._flat_postings = cached  # type: ignore[attr-defined]
     return cached  # type: ignore[return-value]
 

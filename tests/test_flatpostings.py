@@ -219,3 +219,20 @@ def test_highlight_offsets_come_from_the_right_block(tmp_path: Path, monkeypatch
         assert by_block == postings.characters(searcher, "text", "経費", wanted)
     assert sorted(by_block) == [0, 2, 3, 6, 11]
     assert by_block[2] == [(0, 0, 2), (1, 3, 5)]
+
+
+def test_a_damaged_part_is_reported_and_the_blocks_answer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ix = small_index(tmp_path / "plain", W3Codec(), DOCS * 3)
+    add_missing(ix)
+    segment = ix._segments()[0]
+    part = tmp_path / "plain" / segment.make_filename(flatpostings.POSITIONS)
+    part.write_bytes(part.read_bytes()[:-4])  # one position short
+    with ix.searcher() as searcher:
+        reader = searcher.leaf_searchers()[0][0].reader()
+        with pytest.raises(ValueError, match="disagree"):
+            open_flat(reader)
+        allowed = np.ones(searcher.doc_count_all(), dtype=bool)
+        docs, _ = postings.phrase_matches(searcher, "text", ["経費", "精算"], allowed)
+        assert postings.flat_postings(reader) is None
+    assert docs.tolist() == [0, 4, 8]
+    assert "flat postings unreadable" in caplog.text
