@@ -63,7 +63,8 @@ def read_postings(
     matcher = _block_matcher(reader, fieldname, word)
     if matcher is None:
         return _read_one_by_one(reader, fieldname, word, wanted, values=values)
-    return _read_blocks(matcher, wanted, values=values) or empty
+    found = _read_blocks(matcher, wanted, values=values)
+    return empty if found is None else found
 
 
 def _read_blocks(matcher: object, wanted: np.ndarray | None, *, values: bool) -> Postings | None:
