@@ -247,13 +247,15 @@ def add_missing(ix: Any) -> int:
     """Write flat postings for the index's segments that have none (built before them); how many.
 
     They go beside the segment as plain files, the terms part last, so a reader
-    sees all six parts or none. The caller holds the indexer's lock.
+    sees all six parts or none. A segment that has its parts is left alone even
+    if they cannot be read (the app logs that and reads Whoosh's blocks), so a
+    run never repeats this work. The caller holds the indexer's lock.
     """
     added = 0
     top = ix.reader()
     try:
         for reader, _docbase in top.leaf_readers():
-            if reader.segment() is None or open_flat(reader) is not None:
+            if reader.segment() is None or _part_names(reader) is not None:
                 continue
             _write_from_blocks(reader, ix.storage, ix.schema)
             added += 1
@@ -263,7 +265,7 @@ def add_missing(ix: Any) -> int:
 
 
 def _write_from_blocks(reader: Any, storage: Any, schema: Any) -> None:
-    """Read every term's postings from Whoosh's blocks, in postings-file order, into the five parts."""
+    """Read every term's postings from Whoosh's blocks, in postings-file order, into the six parts."""
     segment = reader.segment()
     terms_reader = reader._terms
     entries = sorted(
@@ -295,20 +297,30 @@ def _write_from_blocks(reader: Any, storage: Any, schema: Any) -> None:
 
 
 def open_flat(reader: Any) -> FlatPostings | None:
-    """The segment reader's flat postings, or None when its segment has none (built before them)."""
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    storage = reader.storage() if segment is not None else None
-    if segment is None or storage is None:  # an empty index's reader has neither
+    """The segment reader's flat postings, or None when its segment has none (built before them).
+
+    Raises ValueError when the parts are there but do not fit together.
+    """
+    names = _part_names(reader)
+    if names is None:
         return None
-    names = {part: segment.make_filename(part) for part in PARTS}
-    if not all(storage.file_exists(name) for name in names.values()):
-        return None
+    storage = reader.storage()
     parts: dict[str, memoryview | bytes] = {}
     for part, name in names.items():
         parts[part] = _contents(storage.open_file(name))
     if bytes(parts[TERMS][: len(MAGIC)]) != MAGIC:
         return None  # another version of the format: Whoosh's blocks still hold everything
     return FlatPostings(parts)
+
+
+def _part_names(reader: Any) -> dict[str, str] | None:
+    """The file names of the segment's six parts, if it has all of them."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    storage = reader.storage() if segment is not None else None
+    if segment is None or storage is None:  # an empty index's reader has neither
+        return None
+    names = {part: segment.make_filename(part) for part in PARTS}
+    return names if all(storage.file_exists(name) for name in names.values()) else None
 
 
 def _contents(f: Any) -> memoryview | bytes:
