@@ -299,7 +299,7 @@ def _write_from_blocks(reader: Any, storage: Any, schema: Any) -> None:
 def open_flat(reader: Any) -> FlatPostings | None:
     """The segment reader's flat postings, or None when its segment has none (built before them).
 
-    Raises ValueError when the parts are there but do not fit together.
+    Raises ValueError when the parts are there but of another format or do not fit together.
     """
     names = _part_names(reader)
     if names is None:
@@ -308,8 +308,6 @@ def open_flat(reader: Any) -> FlatPostings | None:
     parts: dict[str, memoryview | bytes] = {}
     for part, name in names.items():
         parts[part] = _contents(storage.open_file(name))
-    if bytes(parts[TERMS][: len(MAGIC)]) != MAGIC:
-        return None  # another version of the format: Whoosh's blocks still hold everything
     return FlatPostings(parts)
 
 
