@@ -131,20 +131,6 @@ class _UserToken:
     reading: str
 
 
-class AnalyzedText(str):
-    """Text that carries its already analyzed tokens, so a writer never tokenizes it again."""
-
-    tokens: tuple[tuple[str, int, int, int], ...]
-
-    def __new__(cls, text: str, tokens: Sequence[tuple[str, int, int, int]]) -> AnalyzedText:
-        obj = super().__new__(cls, text)
-        obj.tokens = tuple(tokens)
-        return obj
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (AnalyzedText, (str(self), self.tokens))
-
-
 class JanomeTokenizer(Tokenizer):
     """Splits NFKC-normalized text into Janome words; offsets point into the original text."""
 
@@ -223,31 +209,7 @@ def _tokenize_piece(tokenizer: Any, piece: str, offset: int) -> Iterator[tuple[i
         cursor += len(jt.surface)
 
 
-class ReplayingAnalyzer(CompositeAnalyzer):
-    """An analyzer that replays the tokens of an AnalyzedText instead of analyzing it again."""
-
-    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
-        if isinstance(value, AnalyzedText):
-            return replay(value, **kwargs)
-        return super().__call__(value, **kwargs)
-
-
-def replay(
-    value: AnalyzedText, positions: bool = False, chars: bool = False, mode: str = "", **kwargs: Any
-) -> Iterator[Token]:
-    """Yield the stored tokens of an AnalyzedText as Whoosh tokens."""
-    kwargs.pop("no_morph", None)
-    t = Token(positions, chars, mode=mode, **kwargs)
-    for text, pos, start, end in value.tokens:
-        t.text, t.boost, t.stopped = text, 1.0, False
-        if positions:
-            t.pos = pos
-        if chars:
-            t.startchar, t.endchar = start, end
-        yield t
-
-
-class JapaneseAnalyzer(ReplayingAnalyzer):
+class JapaneseAnalyzer(CompositeAnalyzer):
     """The one morphological analyzer for indexing and querying."""
 
 
@@ -258,17 +220,20 @@ def japanese_analyzer() -> JapaneseAnalyzer:
     )
 
 
-def analyze(analyzer: CompositeAnalyzer, text: str) -> AnalyzedText:
-    """Run the index-time analysis once and keep its tokens with the text."""
-    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True, mode="index")]
-    return AnalyzedText(text, tokens)
+# An index token: its text, position and span in the original text.
+IndexToken = tuple[str, int, int, int]
+
+
+def analyze(analyzer: CompositeAnalyzer, text: str) -> list[IndexToken]:
+    """Run the index-time analysis once: the tokens with their positions and spans."""
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True, mode="index")]
 
 
 # A word's reading, its span in the text, and its part of speech (major, minor).
 ReadingSpan = tuple[str, int, int, str, str]
 
 
-def analyze_with_readings(analyzer: CompositeAnalyzer, text: str) -> tuple[AnalyzedText, list[ReadingSpan]]:
+def analyze_with_readings(analyzer: CompositeAnalyzer, text: str) -> tuple[list[IndexToken], list[ReadingSpan]]:
     """One Janome pass: the index tokens, and each word's reading, span and part of speech."""
     tokens = []
     readings: list[ReadingSpan] = []
@@ -276,7 +241,7 @@ def analyze_with_readings(analyzer: CompositeAnalyzer, text: str) -> tuple[Analy
         tokens.append((t.text, t.pos, t.startchar, t.endchar))
         pos = (getattr(t, "pos_major", ""), getattr(t, "pos_minor", ""))
         readings.append((getattr(t, "reading", "*"), t.startchar, t.endchar, *pos))
-    return AnalyzedText(text, tokens), readings
+    return tokens, readings
 
 
 def title_words(text: str, spans: list[ReadingSpan]) -> tuple[tuple[str, str, str, str], ...]:

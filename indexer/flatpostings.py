@@ -1,235 +1,138 @@
-"""Each segment's postings also written as flat arrays, which a query reads without decoding.
+"""The text fields' postings: flat arrays per segment, the one copy of them.
 
-Whoosh keeps a term's postings in zlib-compressed, pickled blocks of 128, with
-every posting's positions and character offsets pickled again inside. Reading
-them was most of a query's CPU at 50,000 articles, even where only the
-documents were wanted. Beside those blocks, the codec here writes every term's
-documents, weights and positions as plain arrays (six parts of the segment),
-and the app maps them in place. Whoosh's own files are unchanged and still hold
-everything; highlights read their character offsets there, going straight to
-the right block by the block offsets kept here.
+For every term of a text field (words, n-grams, readings) a segment keeps its
+documents, how often it occurs in each and, for positional fields, where, as
+plain arrays that a query slices without decoding. Nothing else holds them:
+
+- Whoosh's term dictionary keeps each term's statistics and where its postings
+  start (TermInfo's extent: the first posting, the first position);
+- weights are counts times the field's boost, so they are not stored;
+- character offsets are not stored either: indexer/offsets.py recomputes them
+  from the stored text (n-grams) or a small per-document token table (words).
+
+Parts of a segment, by file extension: HEAD (magic, widths, totals and the
+fields kept here), IDS (documents, 16 bits when the segment has at most 65,536),
+COUNTS (one byte; 255 means "see OVERFLOW"), OVERFLOW (posting index and count
+of the few counts over 254) and POSITIONS (16 bits when every position fits).
 """
 
 from __future__ import annotations
 
+import json
 import mmap
+import struct
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PostingsWriter, W3Segment
-from whoosh.reading import TermNotFound
 
-# The parts of a segment, by file extension.
-TERMS, IDS, WEIGHTS, COUNTS, POSITIONS, BLOCKS = (
-    f".flat.{part}" for part in ("terms", "ids", "weights", "counts", "positions", "blocks")
-)
-PARTS = (TERMS, IDS, WEIGHTS, COUNTS, POSITIONS, BLOCKS)
-# TERMS starts with the magic and Whoosh's block size (postings per block, every block full but the last).
-MAGIC = b"FLATPST2"
-_HEADER = len(MAGIC) + 8
-# A term's row in TERMS: where its postings start in Whoosh's .pst file (the key
-# its TermInfo gives), and its first posting, position and block here.
-_ROW = 4
-_END = np.iinfo(np.int64).max
-# Entries buffered before a write: the writer's memory stays flat as the corpus grows.
-_FLUSH_AT = 1 << 16
+HEAD, IDS, COUNTS, OVERFLOW, POSITIONS = (f".flat.{p}" for p in ("head", "ids", "counts", "over", "positions"))
+PARTS = (HEAD, IDS, COUNTS, OVERFLOW, POSITIONS)
+MAGIC = b"FLATPST3"
+# magic, id bytes, position bytes, postings, positions, overflow entries, length of the field list
+_HEAD = struct.Struct("<8sBBqqqI")
+SATURATED = 255
+_SEPARATOR = "\0"
 
 
-class FlatPostingsCodec(W3Codec):
-    """Whoosh's W3 codec, whose segments also carry their postings as flat arrays.
+@dataclass(frozen=True)
+class FieldPostings:
+    """One document's postings in one field, grouped by term: what a worker hands the writer.
 
-    Segments record plain W3Codec, so any Whoosh reads them; merges write
-    through this codec too, so a merged segment gets its arrays as well.
+    `terms` are sorted and joined by NUL (one string pickles far faster than a
+    list of them); `positions` hold each term's positions in term order.
     """
 
-    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
-        return FlatFieldWriter(self, storage, segment)
+    terms: str
+    counts: array
+    positions: array
+    length: int
 
-    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
-        return BlockRecordingWriter(
-            dbfile,
-            blocklimit=self._blocklimit,
-            byteids=byteids,
-            compression=self._compression,
-            inlinelimit=self._inlinelimit,
-        )
-
-    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
-        plain = W3Codec(blocklimit=self._blocklimit, compression=self._compression, inlinelimit=self._inlinelimit)
-        return W3Segment(plain, indexname)
+    def term_list(self) -> list[str]:
+        """The terms, sorted."""
+        return self.terms.split(_SEPARATOR) if self.terms else []
 
 
-class BlockRecordingWriter(W3PostingsWriter):
-    """Whoosh's postings writer, remembering where each block starts (where its matcher's _goto goes)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.block_starts: list[int] = []
-
-    def _write_block(self, last: bool = False) -> None:
-        # The first block of a term comes after the postings' header tag.
-        header = 0 if self._blockcount else len(WHOOSH3_HEADER_MAGIC)
-        self.block_starts.append(self._postfile.tell() + header)
-        super()._write_block(last)
-
-
-class FlatWriter:
-    """Streams terms, postings, positions and block offsets into the six parts."""
-
-    def __init__(self, create: Callable[[str], Any], blocklimit: int) -> None:
-        self._files = {part: create(part) for part in PARTS}
-        self._files[TERMS].write(MAGIC + array("q", [blocklimit]).tobytes())
-        self._terms = array("q")
-        self._ids = array("I")
-        self._weights = array("f")
-        self._counts = array("I")
-        self._positions = array("I")
-        self._blocks = array("q")
-        self._postings = 0
-        self._positions_total = 0
-        self._blocks_total = 0
-
-    def start_term(self, offset: int) -> None:
-        """A new term, keyed by where its postings start in Whoosh's postings file."""
-        self._terms.extend((offset, self._postings, self._positions_total, self._blocks_total))
-        if len(self._terms) >= _FLUSH_AT:
-            self._flush()
-
-    def add_blocks(self, starts: Sequence[int]) -> None:
-        """Where the current term's blocks start in Whoosh's postings file, in order."""
-        self._blocks.extend(starts)
-        self._blocks_total += len(starts)
-
-    def add(self, docnum: int, weight: float, positions: Sequence[int]) -> None:
-        """One posting of the current term."""
-        self._ids.append(docnum)
-        self._weights.append(weight)
-        self._counts.append(len(positions))
-        self._positions.extend(positions)
-        self._postings += 1
-        self._positions_total += len(positions)
-        if len(self._ids) >= _FLUSH_AT or len(self._positions) >= _FLUSH_AT:
-            self._flush()
-
-    def close(self) -> None:
-        """Write the end row (so every term's range ends at the next row) and close the parts."""
-        self._terms.extend((_END, self._postings, self._positions_total, self._blocks_total))
-        self._flush()
-        for f in self._files.values():
-            f.close()
-
-    def _flush(self) -> None:
-        for part, buffered in (
-            (TERMS, self._terms),
-            (IDS, self._ids),
-            (WEIGHTS, self._weights),
-            (COUNTS, self._counts),
-            (POSITIONS, self._positions),
-            (BLOCKS, self._blocks),
-        ):
-            if buffered:
-                self._files[part].write(buffered.tobytes())
-                del buffered[:]
-
-
-class FlatFieldWriter(W3FieldWriter):
-    """Whoosh's field writer, also streaming every posting into a FlatWriter."""
-
-    def __init__(self, codec: W3Codec, storage: Any, segment: Any) -> None:
-        super().__init__(codec, storage, segment)
-        self._flat = FlatWriter(self._create_file, codec._blocklimit)
-        self._decode_positions: Callable[[bytes], list[int]] | None = None
-
-    def start_field(self, fieldname: str, fieldobj: Any) -> None:
-        super().start_field(fieldname, fieldobj)
-        fmt = fieldobj.format
-        self._decode_positions = fmt.decoder("positions") if fmt.supports("positions") else None
-
-    def start_term(self, btext: bytes) -> None:
-        super().start_term(btext)
-        self._flat.start_term(self._postwriter._startoffset)
-
-    def add(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
-        super().add(docnum, weight, vbytes, length)
-        decode = self._decode_positions
-        self._flat.add(docnum, weight, decode(vbytes) if decode is not None and vbytes else ())
-
-    def finish_term(self) -> None:
-        postwriter = self._postwriter
-        super().finish_term()
-        self._flat.add_blocks(postwriter.block_starts)
-        postwriter.block_starts.clear()
-
-    def close(self) -> None:
-        self._flat.close()
-        super().close()
+def group(tokens: Iterable[tuple[str, int, int, int]], *, positions: bool = True) -> FieldPostings:
+    """Group analyzed tokens (text, position, start, end) by term."""
+    by_term: dict[str, list[int]] = {}
+    for text, pos, _start, _end in tokens:
+        if _SEPARATOR in text:
+            continue  # never in real text; it would split the term
+        found = by_term.get(text)
+        if found is None:
+            by_term[text] = [pos]
+        else:
+            found.append(pos)
+    terms = sorted(by_term)
+    counts = array("I", [len(by_term[t]) for t in terms])
+    flat = array("I")
+    if positions:
+        for t in terms:
+            flat.extend(by_term[t])
+    return FieldPostings(_SEPARATOR.join(terms), counts, flat, sum(counts))
 
 
 @dataclass(frozen=True)
 class TermRange:
-    """Where one term's postings and positions lie in the segment's arrays."""
+    """Where one term's postings and positions start in the segment's arrays."""
 
     start: int
     end: int
     positions_start: int
-    blocks_start: int
+
+
+def term_range(info: Any) -> TermRange:
+    """The range a flat field's TermInfo points at (its extent: first posting, first position)."""
+    # Whoosh 2.7 reads the second part of an extent back as a 1-tuple.
+    length = info._length[0] if isinstance(info._length, tuple) else info._length
+    return TermRange(int(info._offset), int(info._offset) + int(info._df), int(length))
 
 
 class FlatPostings:
     """One segment's flat postings, mapped in place."""
 
     def __init__(self, parts: dict[str, memoryview | bytes]) -> None:
-        terms = parts[TERMS]
-        if bytes(terms[: len(MAGIC)]) != MAGIC:
-            msg = "not a flat postings file (wrong magic)"
+        head = bytes(parts[HEAD])
+        if len(head) < _HEAD.size or head[: len(MAGIC)] != MAGIC:
+            msg = "not a flat postings file of this version (wrong magic)"
             raise ValueError(msg)
-        self.blocklimit = int(np.frombuffer(terms, dtype=np.int64, count=1, offset=len(MAGIC))[0])
-        table = np.frombuffer(terms, dtype=np.int64, offset=_HEADER).reshape(-1, _ROW)
-        self._offsets = np.ascontiguousarray(table[:, 0])
-        self._starts = np.ascontiguousarray(table[:, 1])
-        self._position_starts = np.ascontiguousarray(table[:, 2])
-        self._block_starts = np.ascontiguousarray(table[:, 3])
-        self.blocks = np.frombuffer(parts[BLOCKS], dtype=np.int64)
-        self.ids = np.frombuffer(parts[IDS], dtype=np.uint32)
-        self.weights = np.frombuffer(parts[WEIGHTS], dtype=np.float32)
-        self.counts = np.frombuffer(parts[COUNTS], dtype=np.uint32)
-        self.positions = np.frombuffer(parts[POSITIONS], dtype=np.uint32)
-        # The end row holds the totals: a part cut short or left from another write fails here.
-        if not (
-            len(table)
-            and self.blocklimit > 0
-            and len(self.ids) == len(self.weights) == len(self.counts) == self._starts[-1]
-            and len(self.positions) == self._position_starts[-1]
-            and len(self.blocks) == self._block_starts[-1]
-        ):
+        _magic, id_bytes, pos_bytes, postings, positions, overflow, names = _HEAD.unpack_from(head)
+        self.fields: frozenset[str] = frozenset(json.loads(head[_HEAD.size : _HEAD.size + names]))
+        self.ids = np.frombuffer(parts[IDS], dtype=_width(id_bytes))
+        self._counts = np.frombuffer(parts[COUNTS], dtype=np.uint8)
+        over = np.frombuffer(parts[OVERFLOW], dtype=np.int64).reshape(-1, 2)
+        self._over_at, self._over_count = over[:, 0], over[:, 1]
+        self.positions = np.frombuffer(parts[POSITIONS], dtype=_width(pos_bytes))
+        # The head holds the totals: a part cut short or left from another write fails here.
+        if not (len(self.ids) == len(self._counts) == postings and len(self.positions) == positions):
             msg = "flat postings parts disagree in length"
             raise ValueError(msg)
+        if len(self._over_at) != overflow:
+            msg = "flat postings overflow table disagrees in length"
+            raise ValueError(msg)
 
-    def term(self, reader: Any, fieldname: str, word: str) -> TermRange | None:
-        """The term's range, or None if the term is not in the segment."""
-        try:
-            info = reader.term_info(fieldname, word)
-        except TermNotFound:
-            return None
-        offset = getattr(info, "_offset", None)
-        if offset is None:
-            return None
-        i = int(np.searchsorted(self._offsets, offset))
-        if i >= len(self._offsets) - 1 or self._offsets[i] != offset:
-            return None
-        return TermRange(
-            int(self._starts[i]), int(self._starts[i + 1]), int(self._position_starts[i]), int(self._block_starts[i])
-        )
+    def doc_ids(self, term: TermRange) -> np.ndarray:
+        """The term's documents (segment docnums), ascending."""
+        return self.ids[term.start : term.end].astype(np.int64)
+
+    def counts(self, term: TermRange) -> np.ndarray:
+        """How often the term occurs in each of its documents."""
+        counts = self._counts[term.start : term.end].astype(np.int64)
+        if len(self._over_at):
+            lo, hi = np.searchsorted(self._over_at, (term.start, term.end))
+            if hi > lo:
+                counts[self._over_at[lo:hi] - term.start] = self._over_count[lo:hi]
+        return counts
 
     def positions_of(self, term: TermRange, picked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the picked postings (indexes into the term's postings), with each one's owner.
 
         Owners are indexes into `picked`; positions come in posting order.
         """
-        counts = self.counts[term.start : term.end].astype(np.int64)
+        counts = self.counts(term)
         firsts = term.positions_start + np.concatenate(([0], np.cumsum(counts)[:-1]))
         wanted_counts = counts[picked]
         total = int(wanted_counts.sum())
@@ -237,88 +140,65 @@ class FlatPostings:
         within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(wanted_counts) - wanted_counts, wanted_counts)
         return self.positions[np.repeat(firsts[picked], wanted_counts) + within].astype(np.int64), owners
 
-    def block_of(self, term: TermRange, index: int) -> tuple[int, int]:
-        """Where the block with the term's `index`-th posting starts in Whoosh's file, and the posting's place in it."""
-        block, within = divmod(index, self.blocklimit)
-        return int(self.blocks[term.blocks_start + block]), within
+
+def _width(nbytes: int) -> type[np.unsignedinteger[Any]]:
+    return {2: np.uint16, 4: np.uint32}[nbytes]
 
 
-def add_missing(ix: Any) -> int:
-    """Write flat postings for the index's segments that have none (built before them); how many.
+class FlatWriter:
+    """Streams one segment's flat parts: fields one after another, each sorted by term then document."""
 
-    They go beside the segment as plain files, the terms part last, so a reader
-    sees all six parts or none. A segment that has its parts is left alone even
-    if they cannot be read (the app logs that and reads Whoosh's blocks), so a
-    run never repeats this work. The caller holds the indexer's lock.
-    """
-    added = 0
-    top = ix.reader()
-    try:
-        for reader, _docbase in top.leaf_readers():
-            if reader.segment() is None or _part_names(reader) is not None:
-                continue
-            _write_from_blocks(reader, ix.storage, ix.schema)
-            added += 1
-    finally:
-        top.close()
-    return added
+    def __init__(self, create: Any, *, id_bytes: int, pos_bytes: int) -> None:
+        self._files = {part: create(part) for part in PARTS if part != HEAD}
+        self._create = create
+        self.id_bytes, self.pos_bytes = id_bytes, pos_bytes
+        self.postings = 0
+        self.positions = 0
+        self.fields: list[str] = []
+        self._overflow: list[np.ndarray] = []
 
+    def add_field(self, fieldname: str, docs: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> None:
+        """A field's postings (already in term, then document order) and their positions."""
+        self.fields.append(fieldname)
+        self._files[IDS].write(docs.astype(_width(self.id_bytes)).tobytes())
+        over = np.flatnonzero(counts >= SATURATED)
+        if len(over):
+            self._overflow.append(np.stack([over + self.postings, counts[over]], axis=1).astype(np.int64))
+        self._files[COUNTS].write(np.minimum(counts, SATURATED).astype(np.uint8).tobytes())
+        self._files[POSITIONS].write(positions.astype(_width(self.pos_bytes)).tobytes())
+        self.postings += len(docs)
+        self.positions += len(positions)
 
-def _write_from_blocks(reader: Any, storage: Any, schema: Any) -> None:
-    """Read every term's postings from Whoosh's blocks, in postings-file order, into the six parts."""
-    segment = reader.segment()
-    terms_reader = reader._terms
-    entries = sorted(
-        (info._offset, fieldname, btext) for (fieldname, btext), info in terms_reader.items() if not info.is_inlined()
-    )
-    names = {part: segment.make_filename(part) for part in PARTS}
-    writer = FlatWriter(lambda part: storage.create_file(names[part] + ".tmp"), segment.codec()._blocklimit)
-    for offset, fieldname, btext in entries:
-        fmt = schema[fieldname].format
-        decode = fmt.decoder("positions") if fmt.supports("positions") else None
-        writer.start_term(offset)
-        matcher = terms_reader.matcher(fieldname, btext, fmt)
-        block_starts = [matcher._baseoffset]
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            values = None
-            if decode is not None:
-                matcher._read_values()
-                values = matcher._values
-            for i, docnum in enumerate(matcher._ids):
-                writer.add(docnum, matcher._weights[i], decode(values[i]) if values is not None else ())
-            block_starts.append(matcher._nextoffset)
-            matcher._next_block()
-        writer.add_blocks(block_starts[:-1])
-    writer.close()
-    for part in (IDS, WEIGHTS, COUNTS, POSITIONS, BLOCKS, TERMS):
-        storage.rename_file(names[part] + ".tmp", names[part], safe=False)
+    def close(self) -> None:
+        """Write the overflow table, then the head (last: it vouches for the others), and close."""
+        over = np.concatenate(self._overflow) if self._overflow else np.zeros((0, 2), dtype=np.int64)
+        self._files[OVERFLOW].write(over.tobytes())
+        for f in self._files.values():
+            f.close()
+        names = json.dumps(self.fields).encode("utf-8")
+        head = self._create(HEAD)
+        head.write(
+            _HEAD.pack(MAGIC, self.id_bytes, self.pos_bytes, self.postings, self.positions, len(over), len(names))
+            + names
+        )
+        head.close()
 
 
-def open_flat(reader: Any) -> FlatPostings | None:
-    """The segment reader's flat postings, or None when its segment has none (built before them).
+def open_flat(storage: Any, segment: Any) -> FlatPostings | None:
+    """The segment's flat postings, or None when it has none (a segment of the small fields only).
 
     Raises ValueError when the parts are there but of another format or do not fit together.
     """
-    names = _part_names(reader)
-    if names is None:
+    names = {part: segment.make_filename(part) for part in PARTS}
+    if not storage.file_exists(names[HEAD]):
         return None
-    storage = reader.storage()
     parts: dict[str, memoryview | bytes] = {}
     for part, name in names.items():
+        if not storage.file_exists(name):
+            msg = f"flat postings part {part} is missing"
+            raise ValueError(msg)
         parts[part] = _contents(storage.open_file(name))
     return FlatPostings(parts)
-
-
-def _part_names(reader: Any) -> dict[str, str] | None:
-    """The file names of the segment's six parts, if it has all of them."""
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    storage = reader.storage() if segment is not None else None
-    if segment is None or storage is None:  # an empty index's reader has neither
-        return None
-    names = {part: segment.make_filename(part) for part in PARTS}
-    return names if all(storage.file_exists(name) for name in names.values()) else None
 
 
 def _contents(f: Any) -> memoryview | bytes:

@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from whoosh.analysis import Token, Tokenizer
+from whoosh.analysis import CompositeAnalyzer, Token, Tokenizer
 
-from indexer.analysis import AnalyzedText, NormalizedText, ReadingSpan, ReplayingAnalyzer
+from indexer.analysis import NormalizedText, ReadingSpan
 from indexer.filters import expand_iteration_marks
 
 # Runs of word characters (kanji, kana, letters, digits): punctuation and spaces
@@ -73,9 +73,9 @@ class CharNgramTokenizer(Tokenizer):
             pos += len(m.group()) + 1
 
 
-def char_ngram_analyzer() -> ReplayingAnalyzer:
+def char_ngram_analyzer() -> CompositeAnalyzer:
     """The analyzer of the n-gram fields (no Janome)."""
-    return ReplayingAnalyzer(CharNgramTokenizer())
+    return CompositeAnalyzer(CharNgramTokenizer())
 
 
 def query_char_runs(text: str) -> list[list[str]]:
@@ -144,11 +144,6 @@ def reading_grams(spans: Sequence[ReadingSpan]) -> list[tuple[str, int, int, int
     return grams
 
 
-def reading_text(text: str, spans: Sequence[ReadingSpan]) -> AnalyzedText:
-    """The text with its reading bigrams as tokens, for the reading field."""
-    return AnalyzedText(text, reading_grams(spans))
-
-
 class ReadingTokenizer(Tokenizer):
     """Reading bigrams of text (Janome's readings); indexing passes them pre-computed."""
 
@@ -169,9 +164,9 @@ class ReadingTokenizer(Tokenizer):
             yield t
 
 
-def reading_analyzer() -> ReplayingAnalyzer:
+def reading_analyzer() -> CompositeAnalyzer:
     """The analyzer of the reading fields."""
-    return ReplayingAnalyzer(ReadingTokenizer())
+    return CompositeAnalyzer(ReadingTokenizer())
 
 
 def query_reading_grams(text: str) -> list[str]:

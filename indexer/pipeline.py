@@ -19,7 +19,7 @@ from whoosh.index import Index
 
 from indexer.analysis import ANALYSIS_VERSION
 from indexer.extract import ExtractionError, extract_file
-from indexer.flatpostings import FlatPostingsCodec, add_missing
+from indexer.leanwriter import LeanWriter, written_by_this_version
 from indexer.schema import build_schema, to_document
 from indexer.store import IndexLocation
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
@@ -47,18 +47,18 @@ class Summary:
     skipped: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
-    # Segments written before flat postings existed that were given them (see flatpostings.add_missing).
-    upgraded: int = 0
+    # Why a full build was needed when an index existed (an older format, other fields).
+    rebuild_reason: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         """The one-line report printed at the end of a run."""
         kind = "rebuilt" if self.rebuilt else "indexed"
-        upgraded = f", flat postings added to {self.upgraded} segment(s)" if self.upgraded else ""
+        reason = f": {self.rebuild_reason}" if self.rebuild_reason else ""
         return (
             f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {self.skipped} skipped{upgraded} in {self.seconds:.1f}s"
+            f"{self.unchanged} unchanged, {self.skipped} skipped in {self.seconds:.1f}s{reason}"
         )
 
 
@@ -252,7 +252,9 @@ def run(
         current = {s.path: s for s in sources}
 
         schema = build_schema()
-        ix = None if rebuild else _open_compatible(loc, schema)
+        ix = None
+        if not rebuild:
+            ix, summary.rebuild_reason = _open_compatible(loc, schema)
         existing = indexed_digests(ix) if ix is not None else {}
         summary.rebuilt = ix is None
         words = read_user_dictionary()
@@ -260,13 +262,7 @@ def run(
         todo = [s for s in sources if existing.get(s.path) != s.digest or s.path in forced]
         deleted = sorted(set(existing) - set(current))
         summary.unchanged = len(sources) - len(todo)
-        if ix is not None:
-            # Once per index built before them; the apps see them when they next reopen.
-            summary.upgraded = add_missing(ix)
         if not todo and not deleted and ix is not None:
-            if summary.upgraded:
-                # A new generation with the same segments, so that running apps reopen now.
-                ix.writer(codec=FlatPostingsCodec()).commit(merge=False)
             ix.close()
             write_snapshot(loc.path, words)
             summary.seconds = time.perf_counter() - started
@@ -293,15 +289,23 @@ def run(
     return summary
 
 
-def _open_compatible(loc: IndexLocation, schema: Schema) -> Index | None:
-    """The live index, if there is one with this schema's fields (else a full build is needed)."""
+def _open_compatible(loc: IndexLocation, schema: Schema) -> tuple[Index | None, str]:
+    """The live index, if it has this schema's fields and format; else None and why a full build is needed.
+
+    A full build goes to a new generation: the old index keeps serving until it is published.
+    """
     if not loc.exists():
-        return None
+        # A live link whose index does not open: damaged, or in a format this version cannot unpickle.
+        return None, ("the live index cannot be read (damaged, or written by an older version)" if loc.path.is_dir() else "")
     ix = whoosh_index.open_dir(str(loc.path))
-    if set(ix.schema.names()) != set(schema.names()):
-        ix.close()
-        return None
-    return ix
+    if not written_by_this_version(ix):
+        reason = "the index was written by an older version of the indexer, in a format this one does not read"
+    elif set(ix.schema.names()) != set(schema.names()):
+        reason = "the index has other fields than this version's schema"
+    else:
+        return ix, ""
+    ix.close()
+    return None, reason
 
 
 def _dictionary_changes(
@@ -325,7 +329,7 @@ def _write(
     summary: Summary,
     progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None,
 ) -> None:
-    writer = ix.writer(limitmb=256, codec=FlatPostingsCodec())
+    writer = LeanWriter(ix, limitmb=256)
     try:
         for path in deleted:
             writer.delete_by_term("path", path)

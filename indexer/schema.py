@@ -8,9 +8,11 @@ from typing import Any
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analysis import AnalyzedText, analyze, analyze_with_readings, japanese_analyzer, title_words
+from indexer.analysis import analyze, analyze_with_readings, japanese_analyzer, title_words
 from indexer.extract import Article
-from indexer.ngrams import char_ngram_analyzer, reading_analyzer, reading_text
+from indexer.flatpostings import group
+from indexer.ngrams import char_ngram_analyzer, reading_analyzer, reading_grams
+from indexer.offsets import encode_spans, kana_length
 
 # Fields a plain query word searches, with their weights in the ranking.
 SEARCH_FIELDS = ("title", "body", "tags")
@@ -20,7 +22,12 @@ TITLE_REPEAT = 3
 
 
 def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
-    """The index schema; the document key is `path`, relative to the corpus, with `/`."""
+    """The index schema; the document key is `path`, relative to the corpus, with `/`.
+
+    The text fields' postings hold positions only (no character offsets) and live in
+    the flat arrays (indexer/flatpostings.py); offsets come back from the stored text
+    and the token tables `body_spans` / `tags_spans` (indexer/offsets.py).
+    """
     ana = analyzer or japanese_analyzer()
     ngram = char_ngram_analyzer()
     reading = reading_analyzer()
@@ -32,20 +39,24 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
         url=STORED(),
         description=STORED(),
         # The title's words with readings and parts of speech, from the indexing pass:
-        # the app's completions read them instead of running Janome over every title.
+        # the app's completions read them instead of running Janome over every title,
+        # and highlights find the title's word spans from them.
         title_words=STORED(),
-        title=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["title"]),
-        body=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["body"]),
-        tags=TEXT(analyzer=ana, stored=True, chars=True, field_boost=FIELD_BOOSTS["tags"]),
+        # Each body and tags word's span (and the body word's reading length), delta-encoded.
+        body_spans=STORED(),
+        tags_spans=STORED(),
+        title=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["title"]),
+        body=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["body"]),
+        tags=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["tags"]),
         # Character n-grams: parts of compounds and words Janome splits differently.
-        title_ng=TEXT(analyzer=ngram, chars=True, field_boost=FIELD_BOOSTS["title"]),
-        body_ng=TEXT(analyzer=ngram, chars=True, field_boost=FIELD_BOOSTS["body"]),
+        title_ng=TEXT(analyzer=ngram, field_boost=FIELD_BOOSTS["title"]),
+        body_ng=TEXT(analyzer=ngram, field_boost=FIELD_BOOSTS["body"]),
         # Title and body n-grams in one field, counts only: one BM25 over the whole
         # article (the title's grams counted TITLE_REPEAT times), for ranking.
         text_ng=TEXT(analyzer=ngram, phrase=False),
         # Reading n-grams: kana input finds the kanji words (けいひ → 経費).
-        title_rd=TEXT(analyzer=reading, chars=True, field_boost=FIELD_BOOSTS["title"]),
-        body_rd=TEXT(analyzer=reading, chars=True, field_boost=FIELD_BOOSTS["body"]),
+        title_rd=TEXT(analyzer=reading, field_boost=FIELD_BOOSTS["title"]),
+        body_rd=TEXT(analyzer=reading, field_boost=FIELD_BOOSTS["body"]),
         tag=KEYWORD(commas=True, sortable=True),
         category=ID(stored=True, sortable=True),
         date=DATETIME(stored=True, sortable=True),
@@ -56,31 +67,34 @@ TAG_SEPARATOR = "\n"
 
 
 def to_document(article: Article, digest: str, schema: Schema) -> dict[str, Any]:
-    """Fields for one document; every text field carries its tokens (Janome runs once per text)."""
+    """Fields for one document: each text field's postings grouped here, from one Janome pass per text."""
     morph = schema["body"].analyzer
     ngram = schema["body_ng"].analyzer
     tags_text = TAG_SEPARATOR.join(article.tags)
     title, title_readings = analyze_with_readings(morph, article.title)
-    title_ng, body_ng = analyze(ngram, article.title), analyze(ngram, article.body)
     body, body_readings = analyze_with_readings(morph, article.body)
+    tags = analyze(morph, tags_text)
+    title_ng, body_ng = analyze(ngram, article.title), analyze(ngram, article.body)
     doc: dict[str, Any] = {
         "path": article.path,
         "digest": digest,
         "url": article.url,
         "description": article.description,
-        "title": title,
+        "title": group(title),
         "_stored_title": article.title,
-        "body": body,
+        "body": group(body),
         "_stored_body": article.body,
-        "tags": analyze(morph, tags_text),
+        "tags": group(tags),
         "_stored_tags": tags_text,
-        "title_ng": title_ng,
-        "body_ng": body_ng,
-        # Not stored and never highlighted: only the tokens matter, not the text.
-        "text_ng": AnalyzedText("", title_ng.tokens * TITLE_REPEAT + body_ng.tokens),
+        "title_ng": group(title_ng),
+        "body_ng": group(body_ng),
+        # Counts only: the title's grams TITLE_REPEAT times and the body's.
+        "text_ng": group(title_ng * TITLE_REPEAT + body_ng, positions=False),
         "title_words": title_words(article.title, title_readings),
-        "title_rd": reading_text(article.title, title_readings),
-        "body_rd": reading_text(article.body, body_readings),
+        "body_spans": encode_spans([(s, e, kana_length(r)) for r, s, e, *_ in body_readings], kana=True),
+        "tags_spans": encode_spans([(s, e, 0) for _t, _p, s, e in tags], kana=False),
+        "title_rd": group(reading_grams(title_readings)),
+        "body_rd": group(reading_grams(body_readings)),
         "category": article.category,
     }
     if article.tags:

@@ -16,6 +16,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from indexer import mapped
+from indexer.leanwriter import written_by_this_version
 
 # Segments are read from the memory map in place: one copy in the page cache for
 # every app worker, and no copy of the whole index for an editor's one-page update.
@@ -142,10 +143,21 @@ def open_index(path: str | os.PathLike[str]) -> Index:
         msg = f"no index at {loc.path}: run `make index` (python -m indexer) first"
         raise IndexUnavailableError(msg)
     try:
-        return whoosh_index.open_dir(str(loc.path))
+        ix = whoosh_index.open_dir(str(loc.path))
     except Exception as exc:  # a damaged TOC fails in many ways (IndexError, EOFError, pickle, struct)
-        msg = f"cannot open the index at {loc.path}: {type(exc).__name__}: {exc}"
+        msg = (
+            f"cannot open the index at {loc.path}: {type(exc).__name__}: {exc} "
+            "(an index written by an older version is rebuilt by `make index`)"
+        )
         raise IndexUnavailableError(msg) from exc
+    if not written_by_this_version(ix):
+        ix.close()
+        msg = (
+            f"the index at {loc.path} was written by an older version of the indexer: "
+            "run `make index` (python -m indexer) to rebuild it"
+        )
+        raise IndexUnavailableError(msg)
+    return ix
 
 
 def _readable(path: Path) -> bool:

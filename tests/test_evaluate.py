@@ -109,15 +109,7 @@ def assert_same(searcher: Searcher, *, whole_tree: bool = True) -> int:
     return nonempty
 
 
-@pytest.fixture(params=["flat postings", "whoosh blocks"])
-def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways postings are read: the flat arrays, and (an index from before them) Whoosh's blocks."""
-    if request.param == "whoosh blocks":
-        monkeypatch.setattr(postings, "flat_postings", lambda reader: None)
-    return str(request.param)
-
-
-def test_one_segment(built_index: Path, reading: str) -> None:
+def test_one_segment(built_index: Path) -> None:
     handle = IndexHandle(built_index)
     with handle.searcher() as searcher:
         assert assert_same(searcher) > 30
@@ -133,7 +125,7 @@ def changed_index(reindexed_index: Path) -> Iterator[Searcher]:
     handle.close()
 
 
-def test_segments_with_deletions(changed_index: Searcher, reading: str) -> None:
+def test_segments_with_deletions(changed_index: Searcher) -> None:
     assert len(changed_index.leaf_searchers()) > 1
     assert changed_index.doc_count_all() > changed_index.doc_count()  # the old copy is deleted, not gone
     assert assert_same(changed_index, whole_tree=False) > 30
@@ -148,7 +140,7 @@ def test_exclusion_holds_across_segments(changed_index: Searcher) -> None:
     assert "2024/seisan.html" in paths
 
 
-def test_a_phrase_needs_its_words_in_order(built_index: Path, reading: str) -> None:
+def test_a_phrase_needs_its_words_in_order(built_index: Path) -> None:
     handle = IndexHandle(built_index)
     with handle.searcher() as searcher:
         evaluator = Evaluator(searcher)

@@ -24,6 +24,8 @@ class BuildResult:
     chars: int
     stats: TreeStats
     index_bytes: int
+    # UTF-8 bytes of the indexed text (title, body, tags): what the index size is measured against.
+    text_bytes: int = 0
 
     def as_dict(self) -> dict[str, float]:
         """Plain numbers for the JSON results."""
@@ -41,6 +43,8 @@ class BuildResult:
             "writer_peak_rss_mb": round(st.peak_rss_mb(root_only=True), 1),
             "all_peak_rss_mb": round(st.peak_rss_mb(), 1),
             "index_mb": round(self.index_bytes / 2**20, 1),
+            "text_mb": round(self.text_bytes / 2**20, 1),
+            "size_ratio_to_text": round(self.index_bytes / max(1, self.text_bytes), 2),
         }
 
 
@@ -50,9 +54,10 @@ def indexer_argv(corpus: Path, index: Path, *extra: str) -> list[str]:
 
 
 def directory_bytes(path: Path) -> int:
-    """Bytes of the files under path (the live generation when path is the index symlink)."""
+    """Bytes of everything the indexer keeps for the index at `path`: the live generation and the digest cache."""
     root = path.resolve()
-    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    cache = path.with_name(path.name + ".digests.json")
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) + (cache.stat().st_size if cache.exists() else 0)
 
 
 def index_text(index: Path) -> list[str]:
@@ -74,7 +79,8 @@ def build_index(corpus: Path, index: Path, jobs: int) -> BuildResult:
         msg = f"indexer failed ({stats.returncode}): {stats.stderr[-2000:]}"
         raise RuntimeError(msg)
     texts = index_text(index)
-    return BuildResult(len(texts) // 3, sum(len(t) for t in texts), stats, directory_bytes(index))
+    text_bytes = sum(len(t.encode("utf-8")) for t in texts)
+    return BuildResult(len(texts) // 3, sum(len(t) for t in texts), stats, directory_bytes(index), text_bytes)
 
 
 def janome_speed(index: Path, docs: int, seed: int = 11) -> dict[str, float]:

@@ -30,9 +30,6 @@ def print_table(results: dict[str, Any], points: list[dict[str, Any]]) -> None:
         _row(rows, f"CPU per stage ({stages['docs']} articles, 1 process)", shares)
         janome_share = stages["janome_alone_cpu_s"] / stages["pipeline_cpu_s"]
         _row(rows, "  of which Janome alone", f"{janome_share * 100:.0f}% of the pipeline's CPU")
-        if "flat_postings_cpu_s" in stages:
-            flat_share = stages["flat_postings_cpu_s"] / stages["pipeline_cpu_s"]
-            _row(rows, "  of which flat postings (in the commit)", f"{flat_share * 100:.0f}% of the pipeline's CPU")
     full, janome = results.get("full"), results.get("janome")
     if full:
         _row(rows, "full index: articles", f"{full['docs']:,} ({full['chars']:,} chars)")

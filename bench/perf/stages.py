@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import Schema
 
 from indexer.analysis import janome_tokenizer, japanese_analyzer
 from indexer.extract import extract_file
-from indexer.flatpostings import FlatPostingsCodec
+from indexer.leanwriter import LeanWriter
 from indexer.pipeline import content_digest
 from indexer.schema import build_schema, to_document
 
@@ -54,10 +53,8 @@ def measure_stages(corpus: Path, docs: int = 200, seed: int = 5) -> dict[str, fl
                     for _token in tokenizer.tokenize(line):
                         pass
         cpu["janome_alone"] += time.process_time() - t0
-    cpu["add_document"], cpu["commit"] = _write(schema, documents, FlatPostingsCodec())
-    # The same commit without flat postings: what writing them costs (reported, not a stage of its own).
-    cpu["flat_postings"] = cpu["commit"] - _write(schema, documents, W3Codec())[1]
-    pipeline_total = sum(v for k, v in cpu.items() if k not in ("janome_alone", "flat_postings"))
+    cpu["add_document"], cpu["commit"] = _write(schema, documents)
+    pipeline_total = sum(v for k, v in cpu.items() if k != "janome_alone")
     out: dict[str, float] = {"docs": len(sample), "pipeline_cpu_s": round(pipeline_total, 2)}
     for name, seconds in cpu.items():
         out[f"{name}_cpu_s"] = round(seconds, 2)
@@ -65,14 +62,14 @@ def measure_stages(corpus: Path, docs: int = 200, seed: int = 5) -> dict[str, fl
     return out
 
 
-def _write(schema: Schema, documents: list[dict[str, Any]], codec: W3Codec) -> tuple[float, float]:
+def _write(schema: Schema, documents: list[dict[str, Any]]) -> tuple[float, float]:
     """CPU seconds of Whoosh's add_document for every document, and of the commit, in a scratch index."""
     from whoosh import index as whoosh_index
 
     scratch = Path(tempfile.mkdtemp(prefix="stages-"))
     try:
         ix = whoosh_index.create_in(str(scratch), schema)
-        writer = ix.writer(limitmb=256, codec=codec)
+        writer = LeanWriter(ix, limitmb=256)
         t0 = time.process_time()
         for doc in documents:
             writer.add_document(**doc)
