@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer
@@ -10,7 +11,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.analysis import analyze, analyze_with_readings, japanese_analyzer, title_words
 from indexer.extract import Article
-from indexer.flatpostings import group
+from indexer.flatpostings import FieldPostings, group
 from indexer.ngrams import char_ngram_analyzer, reading_analyzer, reading_grams
 from indexer.offsets import encode_spans, kana_length
 
@@ -51,8 +52,9 @@ def build_schema(analyzer: CompositeAnalyzer | None = None) -> Schema:
         # Character n-grams: parts of compounds and words Janome splits differently.
         title_ng=TEXT(analyzer=ngram, field_boost=FIELD_BOOSTS["title"]),
         body_ng=TEXT(analyzer=ngram, field_boost=FIELD_BOOSTS["body"]),
-        # Title and body n-grams in one field, counts only: one BM25 over the whole
-        # article (the title's grams counted TITLE_REPEAT times), for ranking.
+        # Title and body n-grams as one text (the title's counted TITLE_REPEAT times):
+        # one BM25 over the whole article, for ranking. Only its lengths are written;
+        # its counts are title_ng's and body_ng's, combined at query time.
         text_ng=TEXT(analyzer=ngram, phrase=False),
         # Reading n-grams: kana input finds the kanji words (けいひ → 経費).
         title_rd=TEXT(analyzer=reading, field_boost=FIELD_BOOSTS["title"]),
@@ -88,8 +90,8 @@ def to_document(article: Article, digest: str, schema: Schema) -> dict[str, Any]
         "_stored_tags": tags_text,
         "title_ng": group(title_ng),
         "body_ng": group(body_ng),
-        # Counts only: the title's grams TITLE_REPEAT times and the body's.
-        "text_ng": group(title_ng * TITLE_REPEAT + body_ng, positions=False),
+        # Its length only (the title's grams TITLE_REPEAT times and the body's): no postings of its own.
+        "text_ng": FieldPostings("", array("I"), array("I"), len(title_ng) * TITLE_REPEAT + len(body_ng)),
         "title_words": title_words(article.title, title_readings),
         "body_spans": encode_spans([(s, e, kana_length(r)) for r, s, e, *_ in body_readings], kana=True),
         "tags_spans": encode_spans([(s, e, 0) for _t, _p, s, e in tags], kana=False),

@@ -18,10 +18,12 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search_app.postings import read_postings
+from search_app.postings import gram_doc_frequency, gram_postings, read_postings
 
 # The n-gram field ranked here, and its BM25 parameters (make eval: the usual
 # 1.2 / 0.75 suits character n-grams on both JSQuAD and livedoor headlines).
+# Its postings are not stored: they are title_ng's counts TITLE_REPEAT times plus
+# body_ng's (postings.gram_postings); the index keeps only its lengths.
 GRAM_FIELD = "text_ng"
 GRAM_K1 = 1.2
 GRAM_B = 0.75
@@ -109,17 +111,20 @@ def term_scores(
     """
     id_parts: list[np.ndarray] = []
     tf_parts: list[np.ndarray] = []
-    if searcher.doc_frequency(fieldname, term):
+    if doc_frequency(searcher, fieldname, term):
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
-            if not reader.doc_frequency(fieldname, term):
+            if not doc_frequency(reader, fieldname, term):
                 continue
             wanted = None
             if among is not None:
                 wanted = among[(among >= offset) & (among < offset + reader.doc_count_all())] - offset
                 if not len(wanted):
                     continue
-            postings = read_postings(reader, fieldname, term, wanted)
+            if fieldname == GRAM_FIELD:
+                postings = gram_postings(reader, term, wanted)
+            else:
+                postings = read_postings(reader, fieldname, term, wanted)
             id_parts.append(postings.ids + offset)
             tf_parts.append(postings.weights)
     if not id_parts:
@@ -128,6 +133,17 @@ def term_scores(
     live = live_mask(searcher)[ids]
     ids, tf = ids[live], tf[live]
     return ids, bm25(searcher, fieldname, term, ids, tf, k1=k1, b=b)
+
+
+def doc_frequency(searcher: Any, fieldname: str, term: str) -> int:
+    """A term's document frequency over a searcher or a segment reader, text_ng's computed (see GRAM_FIELD)."""
+    if fieldname != GRAM_FIELD:
+        return searcher.doc_frequency(fieldname, term)
+    if hasattr(searcher, "leaf_searchers"):
+        return sum(gram_doc_frequency(sub.reader(), term) for sub, _offset in searcher.leaf_searchers())
+    if hasattr(searcher, "leaf_readers"):
+        return sum(gram_doc_frequency(reader, term) for reader, _base in searcher.leaf_readers())
+    return gram_doc_frequency(searcher, term)
 
 
 def gram_scores(searcher: Searcher, grams: Iterable[str], among: np.ndarray | None = None) -> np.ndarray:

@@ -15,6 +15,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.store import IndexUnavailableError, open_index
+from search_app.gramscore import doc_frequency
 
 
 class BM25(scoring.BM25F):
@@ -27,7 +28,7 @@ class BM25(scoring.BM25F):
     def idf(self, searcher: Searcher, fieldname: str, text: str) -> float:
         """BM25's (Robertson–Spärck Jones) idf over the whole index."""
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
+        n = doc_frequency(parent, fieldname, text)
         total = parent.doc_count_all()
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
 

@@ -20,6 +20,7 @@ from whoosh.searching import Searcher
 
 from indexer.flatpostings import FlatPostings, TermRange, term_range
 from indexer.offsets import OffsetMap, decode_spans, title_spans
+from indexer.schema import TITLE_REPEAT
 
 # Offset maps kept per process: the hits of recent queries, a few fields each.
 OFFSET_MAPS = 512
@@ -61,6 +62,47 @@ def read_postings(reader: object, fieldname: str, word: str, wanted: np.ndarray 
         ids, counts = ids[picked], counts[picked]
     boost = reader.schema[fieldname].format.field_boost  # type: ignore[attr-defined]
     return Postings(ids, counts * boost)
+
+
+def _counts(reader: object, fieldname: str, word: str, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The word's documents in a segment and its count in each (all, or only the `wanted`)."""
+    found = _term(reader, fieldname, word)
+    if found is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    flat, term = found
+    ids, counts = flat.doc_ids(term), flat.counts(term)
+    if wanted is not None:
+        picked = _found(ids, wanted)
+        ids, counts = ids[picked], counts[picked]
+    return ids, counts
+
+
+def gram_postings(reader: object, gram: str, wanted: np.ndarray | None = None) -> Postings:
+    """The gram's postings in text_ng, which is not stored: title_ng's counts TITLE_REPEAT times plus body_ng's.
+
+    The same numbers the indexer would have written (indexer/schema.py), from the two fields it repeats.
+    """
+    title_ids, title_counts = _counts(reader, "title_ng", gram, wanted)
+    body_ids, body_counts = _counts(reader, "body_ng", gram, wanted)
+    if not len(title_ids):
+        return Postings(body_ids, body_counts.astype(np.float64))
+    # A dense scratch over the segment: both lists are sorted and unique, so this is their merge.
+    tf = np.zeros(reader.doc_count_all(), dtype=np.float64)  # type: ignore[attr-defined]
+    tf[body_ids] += body_counts
+    tf[title_ids] += TITLE_REPEAT * title_counts
+    ids = np.flatnonzero(tf)
+    return Postings(ids.astype(np.int64), tf[ids])
+
+
+def gram_doc_frequency(reader: object, gram: str) -> int:
+    """In how many documents of a segment the gram stands in the title or the body (text_ng's document frequency)."""
+    title_ids, _ = _counts(reader, "title_ng", gram, None)
+    found = _term(reader, "body_ng", gram)
+    if found is None:
+        return len(title_ids)
+    flat, term = found
+    both = int(_lookup(flat.doc_ids(term), title_ids)[1].sum()) if len(title_ids) else 0
+    return len(title_ids) + (term.end - term.start) - both
 
 
 def _found(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -49,7 +49,8 @@ def _segment_fields(reader: Any, out: dict[str, dict[str, int]]) -> None:
     for (fieldname, btext), info in terms.items():
         row = out.setdefault(fieldname, _empty())
         row["terms"] += 1
-        row["term_table"] += TERM_ROW_OVERHEAD + 2 + len(btext) + len(info.to_bytes())
+        key = terms._keycoder(fieldname, btext)
+        row["term_table"] += TERM_ROW_OVERHEAD + len(key) + len(terms._tindex[key])
         if flat is not None and fieldname in flat.fields:
             where = term_range(info)
             counts = flat.counts(where)
