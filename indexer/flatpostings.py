@@ -101,11 +101,15 @@ class FlatPostings:
             raise ValueError(msg)
         _magic, id_bytes, pos_bytes, postings, positions, overflow, names = _HEAD.unpack_from(head)
         self.fields: frozenset[str] = frozenset(json.loads(head[_HEAD.size : _HEAD.size + names]))
-        self.ids = np.frombuffer(parts[IDS], dtype=_width(id_bytes))
-        self._counts = np.frombuffer(parts[COUNTS], dtype=np.uint8)
-        over = np.frombuffer(parts[OVERFLOW], dtype=np.int64).reshape(-1, 2)
+        try:
+            self.ids = np.frombuffer(parts[IDS], dtype=_width(id_bytes))
+            self._counts = np.frombuffer(parts[COUNTS], dtype=np.uint8)
+            over = np.frombuffer(parts[OVERFLOW], dtype=np.int64).reshape(-1, 2)
+            self.positions = np.frombuffer(parts[POSITIONS], dtype=_width(pos_bytes))
+        except ValueError as exc:  # a part cut inside a number
+            msg = f"flat postings parts disagree in length (a part is cut short: {exc})"
+            raise ValueError(msg) from exc
         self._over_at, self._over_count = over[:, 0], over[:, 1]
-        self.positions = np.frombuffer(parts[POSITIONS], dtype=_width(pos_bytes))
         # The head holds the totals: a part cut short or left from another write fails here.
         if not (len(self.ids) == len(self._counts) == postings and len(self.positions) == positions):
             msg = "flat postings parts disagree in length"

@@ -21,7 +21,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3TermsReader
 from whoosh.fields import TEXT, FieldType, Schema
 from whoosh.matching import ListMatcher
-from whoosh.system import pack_ushort
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.writing import SegmentWriter
 
 from indexer.flatpostings import FieldPostings, FlatPostings, FlatWriter, TermRange, group, open_flat, term_range
@@ -46,9 +46,10 @@ class LeanCodec(W3Codec):
 
     def terms_reader(self, storage: Any, segment: Any) -> LeanTermsReader:
         tiname = segment.make_filename(self.TERMS_EXT)
+        flat = open_flat(storage, segment)  # first: if it fails, nothing is left open
         tifile = storage.open_file(tiname)
         postfile = segment.open_file(storage, self.POSTS_EXT)
-        return LeanTermsReader(self, tifile, storage.file_length(tiname), postfile, open_flat(storage, segment))
+        return LeanTermsReader(self, tifile, storage.file_length(tiname), postfile, flat)
 
 
 class FieldPool:
@@ -75,7 +76,7 @@ class FieldPool:
         self.counts.extend(postings.counts)
         if postings.positions:
             self.positions.extend(postings.positions)
-            self.max_position = max(self.max_position, max(postings.positions))
+            self.max_position = max(self.max_position, max(postings.positions))  # noqa: PLW3301 - max of an array in C
 
     def add_term(self, term: str, docs: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> None:
         """A term's postings copied from another segment (documents already renumbered)."""
@@ -197,7 +198,7 @@ class _Values:
     def __getitem__(self, i: int) -> bytes:
         count = int(self._counts[i])
         if not self._positional:
-            return self._format.encode(count)
+            return pack_uint(count)  # what Whoosh's Frequency format writes
         first = int(self._firsts[i])
         return self._format.encode(self._flat.positions[first : first + count].tolist())
 
@@ -263,7 +264,7 @@ class LeanWriter(SegmentWriter):
         finish_doc()
 
     def add_reader(self, reader: Any) -> None:
-        """Merge a segment: Whoosh copies its stored fields, columns and small fields; the flat fields are copied here."""
+        """Merge a segment: Whoosh copies its stored fields, columns and small fields; flat fields from its arrays."""
         self._check_state()
         basedoc = self.docnum
         ndxnames = {f for f in reader.indexed_field_names() if f in self.schema}
@@ -280,7 +281,9 @@ class LeanWriter(SegmentWriter):
         if flat is not None:
             for (fieldname, btext), info in terms.items():
                 if fieldname in self._flat and fieldname in flat.fields:
-                    _copy_term(self._flat[fieldname], flat, btext.decode("utf-8"), term_range(info), renumber)
+                    positional = self.schema[fieldname].format.supports("positions")
+                    pool = self._flat[fieldname]
+                    _copy_term(pool, flat, btext.decode("utf-8"), term_range(info), renumber, positional=positional)
         self._added = True
 
     def _flush_segment(self) -> None:
@@ -311,18 +314,20 @@ def _whoosh_postings(reader: Any, flat_fields: dict[str, FieldPool]) -> Iterator
             m.next()
 
 
-def _copy_term(pool: FieldPool, flat: FlatPostings, term: str, where: TermRange, renumber: np.ndarray) -> None:
+def _copy_term(
+    pool: FieldPool, flat: FlatPostings, term: str, where: TermRange, renumber: np.ndarray, *, positional: bool
+) -> None:
     """One term's postings from a merged segment, its deleted documents left out."""
     docs = renumber[flat.doc_ids(where)]
     counts = flat.counts(where)
     kept = docs >= 0
     if not kept.any():
         return
-    positions = flat.positions[where.positions_start : where.positions_start + int(counts.sum())]
-    if len(positions):
+    positions = np.zeros(0, dtype=np.uint32)
+    if positional:
+        positions = flat.positions[where.positions_start : where.positions_start + int(counts.sum())]
         positions = positions[np.repeat(kept, counts)]
     pool.add_term(term, docs[kept], counts[kept], positions)
-
 
 
 def written_by_this_version(ix: Any) -> bool:

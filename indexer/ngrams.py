@@ -16,14 +16,15 @@ from indexer.filters import expand_iteration_marks
 # break them. Hiragana stays in, so that endings and particles inside a question
 # (いつ, ある, のは) still count as evidence, as in character-bigram engines.
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆"
-_RUN = re.compile(r"[^\W_]+")
+RUN = re.compile(r"[^\W_]+")
 _IS_KANJI = re.compile(f"[{_KANJI}]")
-_KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
+KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 
 
-def _ngram_text(value: str) -> tuple[NormalizedText, str]:
+def ngram_text(value: str) -> tuple[NormalizedText, str]:
+    """The text as the n-gram fields see it (NFKC, lower case, iteration marks written out), with its offset map."""
     norm = NormalizedText(value)
     # Lower-case only where it keeps the length, so offsets stay exact.
     lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm.text)
@@ -57,9 +58,9 @@ class CharNgramTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        norm, text = _ngram_text(value)
+        norm, text = ngram_text(value)
         pos = start_pos
-        for m in _RUN.finditer(text):
+        for m in RUN.finditer(text):
             run_start = m.start()
             for i, gram in char_grams(m.group()):
                 t.text, t.boost, t.stopped = gram, 1.0, False
@@ -80,9 +81,9 @@ def char_ngram_analyzer() -> CompositeAnalyzer:
 
 def query_char_runs(text: str) -> list[list[str]]:
     """The n-grams a query word is matched by, one list per run (a phrase each)."""
-    _norm, normalized = _ngram_text(text)
+    _norm, normalized = ngram_text(text)
     runs = []
-    for m in _RUN.finditer(normalized):
+    for m in RUN.finditer(normalized):
         run = m.group()
         if len(run) >= 2:
             runs.append([run[i : i + 2] for i in range(len(run) - 1)])
@@ -93,14 +94,14 @@ def query_char_runs(text: str) -> list[list[str]]:
 
 def query_text_grams(text: str) -> list[str]:
     """The n-grams of a query as text_ng holds them (bigrams and single kanji), each once."""
-    _norm, normalized = _ngram_text(text)
-    return list(dict.fromkeys(g for m in _RUN.finditer(normalized) for _, g in char_grams(m.group())))
+    _norm, normalized = ngram_text(text)
+    return list(dict.fromkeys(g for m in RUN.finditer(normalized) for _, g in char_grams(m.group())))
 
 
 def is_single_run(text: str) -> bool:
     """True if the whole text is one run of content characters (no particles or spaces in it)."""
-    _norm, normalized = _ngram_text(text)
-    return bool(_RUN.fullmatch(normalized))
+    _norm, normalized = ngram_text(text)
+    return bool(RUN.fullmatch(normalized))
 
 
 def to_katakana(text: str) -> str:
@@ -110,7 +111,7 @@ def to_katakana(text: str) -> str:
 
 def is_kana_word(text: str) -> bool:
     """True if the text is written in kana only (a reading a reader typed)."""
-    return bool(_KANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
+    return bool(KANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
 def is_katakana_word(text: str) -> bool:
@@ -136,7 +137,7 @@ def reading_grams(spans: Sequence[ReadingSpan]) -> list[tuple[str, int, int, int
 
     for reading, start, end, *_pos in spans:
         kana = to_katakana(reading) if reading and reading != "*" else ""
-        if not kana or not _KANA_WORD.fullmatch(kana):
+        if not kana or not KANA_WORD.fullmatch(kana):
             flush()
             continue
         chars.extend((ch, start, end) for ch in kana)

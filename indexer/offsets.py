@@ -15,8 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from indexer.ngrams import _RUN, _ngram_text, reading_grams, to_katakana
-from indexer.ngrams import _KANA_WORD as KANA_WORD
+from indexer.ngrams import KANA_WORD, RUN, ngram_text, reading_grams, to_katakana
 
 # A word's span in the text and the length of its reading in katakana (0: no kana reading).
 Span = tuple[int, int, int]
@@ -78,12 +77,15 @@ def _varint(out: bytearray, value: int) -> None:
 def title_spans(title: str, words: Sequence[tuple[str, str, str, str]]) -> list[Span]:
     """The title's word spans from its stored words (surface, reading, …), found in order."""
     spans: list[Span] = []
-    cursor = 0
+    cursor = last_start = 0
     for surface, reading, *_pos in words:
         start = title.find(surface, cursor)
         if start < 0:
+            # Words from one NFKC unit (½ → 1⁄2) share its span: the same surface again.
+            start = title.find(surface, last_start)
+        if start < 0:
             break  # a title stored by another analysis: keep what was found
-        cursor = start + len(surface)
+        last_start, cursor = start, start + len(surface)
         spans.append((start, cursor, kana_length(reading)))
     return spans
 
@@ -100,11 +102,11 @@ class OffsetMap:
             fake = [("ア" * k if k else "", s, e, "", "") for s, e, k in spans]
             self._grams = {pos: (s, e) for _g, pos, s, e in reading_grams(fake)}
         else:
-            self._norm, normalized = _ngram_text(text)
+            self._norm, normalized = ngram_text(text)
             self._bases: list[int] = []
             self._run_starts: list[int] = []
             pos = 0
-            for m in _RUN.finditer(normalized):
+            for m in RUN.finditer(normalized):
                 self._bases.append(pos)
                 self._run_starts.append(m.start())
                 pos += len(m.group()) + 1
@@ -120,4 +122,3 @@ class OffsetMap:
             return None
         start = self._run_starts[run] + position - self._bases[run]
         return self._norm.span(start, start + len(term))
-

@@ -296,7 +296,9 @@ def _open_compatible(loc: IndexLocation, schema: Schema) -> tuple[Index | None, 
     """
     if not loc.exists():
         # A live link whose index does not open: damaged, or in a format this version cannot unpickle.
-        return None, ("the live index cannot be read (damaged, or written by an older version)" if loc.path.is_dir() else "")
+        return None, (
+            "the live index cannot be read (damaged, or written by an older version)" if loc.path.is_dir() else ""
+        )
     ix = whoosh_index.open_dir(str(loc.path))
     if not written_by_this_version(ix):
         reason = "the index was written by an older version of the indexer, in a format this one does not read"

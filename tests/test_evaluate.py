@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app import postings
 from search_app.evaluate import Evaluator
 from search_app.filters import Filters
 from search_app.index import IndexHandle

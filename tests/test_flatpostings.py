@@ -1,240 +1,624 @@
-"""Flat postings (indexer/flatpostings.py): Whoosh's postings again, as arrays, in every segment."""
+"""Flat postings (indexer/flatpostings.py, indexer/leanwriter.py): the text fields' only postings.
+
+The ground truth is the stored text analyzed again: every document's terms, counts and
+positions in the flat arrays must be what the schema's analyzers give for its stored title,
+body and tags, in every segment, before and after a merge.
+"""
 
 from __future__ import annotations
 
+import gc
+import io
+import shutil
+import warnings
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.reading import IndexReader
 
 from indexer import flatpostings, pipeline
-from indexer.flatpostings import FlatPostings, FlatPostingsCodec, add_missing, open_flat
+from indexer.analysis import analyze, analyze_with_readings
+from indexer.flatpostings import FieldPostings, FlatPostings, FlatWriter, group, open_flat, term_range
+from indexer.leanwriter import LeanCodec, LeanWriter, written_by_this_version
+from indexer.ngrams import reading_grams
+from indexer.schema import FIELD_BOOSTS, TITLE_REPEAT, build_schema
+from indexer.store import IndexUnavailableError, open_index
 from search_app import postings
-from search_app.index import IndexHandle
 from tests.conftest import write_corpus
-from tests.pages import SAMPLE_PAGES
+from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
 TEXT_FIELDS = ("title", "body", "tags", "title_ng", "body_ng", "text_ng", "title_rd", "body_rd")
+# text_ng keeps its lengths only: its postings are title_ng's counts TITLE_REPEAT times plus body_ng's
+# (search_app.postings.gram_postings).
+FLAT_FIELDS = tuple(f for f in TEXT_FIELDS if f != "text_ng")
+WORD_FIELDS = {"title": "title", "body": "body", "tags": "tags"}
+NGRAM_FIELDS = {"title_ng": "title", "body_ng": "body"}
+READING_FIELDS = {"title_rd": "title", "body_rd": "body"}
+
+# Pages whose text changes under NFKC (full-width letters, half-width katakana with voiced marks,
+# ㈱ ㍿ ㌔ ① ﬃ Ⅻ), iteration marks (々), a word repeated past the one-byte count, a one-word body.
+ODD_PAGES: dict[str, Page] = {
+    "odd/nfkc.html": Page(
+        title="㈱ＡＢＣの佐々木と㍿ﾃｽﾄ",
+        body_html=paragraphs(
+            "ﾊﾝｶｸｶﾀｶﾅとＦＵＬＬ幅、時々㈱テスト。ｶﾞｷﾞ ﾊﾟﾋﾟの①②と㌔",
+            "ﬃの文字とⅫ章、ＥＸＣＥＬの表。",
+        ),
+        tags=("ﾀｸﾞ", "㈱", "ＡＢＣ"),
+        slug="nfkc",
+    ),
+    "odd/repeat.html": Page(
+        title="経費の経費",
+        body_html=paragraphs("経費、" * 300 + "以上。"),
+        tags=("経費",),
+        slug="repeat",
+    ),
+    "odd/short.html": Page(title="短い", body_html=paragraphs("宇宙"), tags=(), slug="short"),
+    "odd/half.html": Page(
+        title="½の量と㋿元年",
+        body_html=paragraphs("½の量と¼の量。", "㋿元年の㍻。"),
+        tags=("½",),
+        slug="half",
+    ),
+}
 
 
-def whoosh_terms(reader: object, fields: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(f, b.decode("utf-8")) for f, b in reader.all_terms() if f in fields]  # type: ignore[attr-defined]
+@pytest.fixture(scope="session")
+def odd_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ODD_PAGES indexed by the pipeline."""
+    root = tmp_path_factory.mktemp("odd")
+    summary = pipeline.run(write_corpus(root / "corpus", ODD_PAGES), root / "index", jobs=1)
+    assert summary.added == len(ODD_PAGES), summary.problems
+    return root / "index"
 
 
-def assert_same_as_whoosh(reader: object, flat: FlatPostings, fields: tuple[str, ...]) -> int:
-    """Every term's documents, weights and positions agree with Whoosh's matcher; how many terms.
+# --- the ground truth: the stored text analyzed again -------------------------------------------
 
-    Flat postings keep a deleted document's postings, as Whoosh's blocks do; its matcher skips them.
-    """
-    terms = whoosh_terms(reader, fields)
-    for fieldname, word in terms:
-        term = flat.term(reader, fieldname, word)
-        assert term is not None, (fieldname, word)
-        fmt = reader.schema[fieldname].format  # type: ignore[attr-defined]
-        m = reader.postings(fieldname, word)  # type: ignore[attr-defined]
-        expected = []
+# A document's postings: field → term → (count, positions).
+DocPostings = dict[str, dict[str, tuple[int, tuple[int, ...]]]]
+
+
+def _by_term(pairs: Any) -> dict[str, tuple[int, tuple[int, ...]]]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for term, pos in pairs:
+        found[term].append(pos)
+    return {t: (len(p), tuple(sorted(p))) for t, p in found.items()}
+
+
+def expected_postings(schema: Schema, stored: dict[str, Any]) -> DocPostings:
+    """What each text field must hold for a document, from its stored text."""
+    morph = schema["body"].analyzer
+    out: DocPostings = {}
+    for field, source in {**WORD_FIELDS, **NGRAM_FIELDS}.items():
+        tokens = schema[field].analyzer(stored.get(source) or "", positions=True, chars=True, mode="index")
+        out[field] = _by_term((t.text, t.pos) for t in tokens)
+    for field, source in READING_FIELDS.items():
+        readings = analyze_with_readings(morph, stored.get(source) or "")[1]
+        out[field] = _by_term((g, p) for g, p, _s, _e in reading_grams(readings))
+    return {f: terms for f, terms in out.items() if terms}
+
+
+def expected_text_ng(expected: DocPostings) -> dict[str, int]:
+    """text_ng's count of each gram: the title's TITLE_REPEAT times plus the body's."""
+    title, body = expected.get("title_ng", {}), expected.get("body_ng", {})
+    return {g: TITLE_REPEAT * title.get(g, (0,))[0] + body.get(g, (0,))[0] for g in set(title) | set(body)}
+
+
+def flat_postings_by_doc(reader: IndexReader, fields: tuple[str, ...] = FLAT_FIELDS) -> dict[int, DocPostings]:
+    """What a segment's flat arrays hold, by segment docnum (deleted documents included)."""
+    flat = postings.flat_postings(reader)
+    assert flat is not None
+    found: dict[int, DocPostings] = defaultdict(lambda: defaultdict(dict))
+    for fieldname, btext in reader.all_terms():
+        if fieldname not in fields:
+            continue
+        assert fieldname in flat.fields, fieldname
+        term = term_range(reader.term_info(fieldname, btext))
+        ids, counts = flat.doc_ids(term), flat.counts(term)
+        assert len(ids), (fieldname, btext)
+        assert np.all(np.diff(ids) > 0), (fieldname, btext)  # ascending, each document once
+        assert np.all(counts > 0)
+        if reader.schema[fieldname].format.supports("positions"):
+            positions, owners = flat.positions_of(term, np.arange(len(ids)))
+            assert len(positions) == int(counts.sum())
+        else:  # counts only (text_ng): no positions to read
+            positions, owners = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        for k, (doc, count) in enumerate(zip(ids.tolist(), counts.tolist(), strict=True)):
+            found[doc][fieldname][btext.decode("utf-8")] = (count, tuple(positions[owners == k].tolist()))
+    return {d: {f: dict(t) for f, t in fields_.items()} for d, fields_ in found.items()}
+
+
+def leaf_readers(ix_or_searcher: Any) -> list[tuple[IndexReader, int]]:
+    return [(sub.reader(), offset) for sub, offset in ix_or_searcher.leaf_searchers()]
+
+
+def check_against_stored_text(searcher: Any) -> int:
+    """Every segment's flat postings are the stored text re-analyzed; how many documents were checked."""
+    checked = 0
+    for reader, _offset in leaf_readers(searcher):
+        actual = flat_postings_by_doc(reader)
+        # text_ng has a length per document and no terms of its own.
+        assert not list(reader.lexicon("text_ng"))
+        assert "text_ng" not in postings.flat_postings(reader).fields
+        for docnum in range(reader.doc_count_all()):
+            # A deleted document's postings stay until a merge: they must still be right.
+            expected = expected_postings(reader.schema, reader.stored_fields(docnum))
+            got = actual.get(docnum, {})
+            for field in FLAT_FIELDS:
+                assert got.get(field, {}) == expected.get(field, {}), (docnum, field)
+            for gram, count in expected_text_ng(expected).items():
+                gp = postings.gram_postings(reader, gram, np.array([docnum]))
+                assert (gp.ids.tolist(), gp.weights.tolist()) == ([docnum], [float(count)]), (docnum, gram)
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("which", ["built_index", "reindexed_index", "odd_index"])
+def test_the_flat_arrays_hold_the_stored_text_reanalyzed(request: pytest.FixtureRequest, which: str) -> None:
+    ix = whoosh_index.open_dir(str(request.getfixturevalue(which)))
+    try:
+        with ix.searcher() as searcher:
+            assert written_by_this_version(ix)
+            if which == "reindexed_index":
+                assert len(searcher.leaf_searchers()) > 1
+                assert searcher.reader().has_deletions()
+            assert check_against_stored_text(searcher) == searcher.doc_count_all()
+    finally:
+        ix.close()
+
+
+def test_the_ground_truth_is_not_empty(odd_index: Path) -> None:
+    # The comparison above could pass on two empty dicts; the odd pages hold what they were built for.
+    ix = whoosh_index.open_dir(str(odd_index))
+    with ix.searcher() as searcher:
+        for reader, _offset in leaf_readers(searcher):
+            actual = flat_postings_by_doc(reader)
+            for docnum in range(reader.doc_count_all()):
+                stored = reader.stored_fields(docnum)
+                got = actual[docnum]
+                if stored["path"] == "odd/repeat.html":
+                    assert got["body"]["経費"][0] == 300  # past the one-byte count: the overflow table
+                    assert got["body_ng"]["経費"][0] == 300
+                    assert expected_text_ng(got)["経費"] == 300 + TITLE_REPEAT * 2
+                    assert got["body_rd"]["ケイ"][0] == 300
+                    assert len(got["body"]["経費"][1]) == 300
+                if stored["path"] == "odd/nfkc.html":
+                    assert "abc" in got["title"] and "ab" in got["title_ng"] and "カブ" in got["title_rd"]
+                    assert "excel" in got["body"]
+                if stored["path"] == "odd/short.html":
+                    assert set(got) == {"title", "body", "title_ng", "body_ng", "title_rd", "body_rd"}
+    ix.close()
+
+
+@pytest.mark.parametrize("which", ["built_index", "reindexed_index", "odd_index"])
+def test_weights_are_counts_times_the_boost_through_whooshs_api(request: pytest.FixtureRequest, which: str) -> None:
+    ix = whoosh_index.open_dir(str(request.getfixturevalue(which)))
+    with ix.searcher() as searcher:
+        for reader, _offset in leaf_readers(searcher):
+            actual = flat_postings_by_doc(reader)
+            for fieldname, btext in reader.all_terms():
+                if fieldname not in FLAT_FIELDS:
+                    continue
+                word = btext.decode("utf-8")
+                boost = FIELD_BOOSTS[fieldname.split("_")[0]]
+                assert reader.schema[fieldname].format.field_boost == boost
+                docs = sorted(d for d, f in actual.items() if word in f.get(fieldname, {}))
+                counts = [actual[d][fieldname][word][0] for d in docs]
+                # Whoosh's term table: statistics of all postings (deleted documents included).
+                assert reader.doc_frequency(fieldname, btext) == len(docs)
+                assert reader.frequency(fieldname, btext) == pytest.approx(sum(counts) * boost)
+                # Whoosh's matcher, built from the arrays: live documents only, values decode.
+                m = reader.postings(fieldname, btext)
+                seen = []
+                while m.is_active():
+                    d = m.id()
+                    count, positions = actual[d][fieldname][word]
+                    assert m.weight() == pytest.approx(count * boost)
+                    assert m.value_as("positions") == list(positions)
+                    seen.append(d)
+                    m.next()
+                assert seen == [d for d in docs if not reader.is_deleted(d)]
+                # read_postings: every posting, weights as counts times the boost.
+                p = postings.read_postings(reader, fieldname, word)
+                assert p.ids.tolist() == docs
+                assert p.weights.tolist() == [c * boost for c in counts]
+    ix.close()
+
+
+def test_counts_only_values_decode(tmp_path: Path) -> None:
+    ix = small_index(tmp_path / "ix", [DOCS])
+    with ix.reader() as reader:
+        m = reader.postings("counts", "経費")
         while m.is_active():
-            positions = fmt.decode_positions(m.value()) if fmt.supports("positions") else []
-            expected.append((m.id(), m.weight(), positions))
+            assert m.value_as("frequency") == m.weight()
             m.next()
-        picked = np.arange(term.end - term.start)
-        found_positions, owners = flat.positions_of(term, picked)
-        got = [
-            (int(d), float(w), found_positions[owners == k].tolist())
-            for k, (d, w) in enumerate(
-                zip(flat.ids[term.start : term.end], flat.weights[term.start : term.end], strict=True)
-            )
-            if not reader.is_deleted(int(d))  # type: ignore[attr-defined]
-        ]
-        assert got == expected, (fieldname, word)
-        # Each posting's block, as the flat postings place it, holds that posting.
-        blocks = postings._block_matcher(reader, fieldname, word)
-        for index in range(term.end - term.start):
-            start, within = flat.block_of(term, index)
-            blocks._goto(start)  # type: ignore[union-attr]
-            blocks._read_ids()  # type: ignore[union-attr]
-            assert blocks._ids[within] == flat.ids[term.start + index]  # type: ignore[union-attr]
-    return len(terms)
 
 
-def test_every_segment_of_a_reindexed_index_has_them(reindexed_index: Path) -> None:
-    handle = IndexHandle(reindexed_index)
-    with handle.searcher() as searcher:
-        readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
-        assert len(readers) > 1
-        for reader in readers:
-            flat = open_flat(reader)
-            assert flat is not None
-            assert assert_same_as_whoosh(reader, flat, (*TEXT_FIELDS, "path", "category")) > 100
-    handle.close()
+# --- merges -------------------------------------------------------------------------------------
 
 
-def test_an_unknown_term_has_no_range(built_index: Path) -> None:
-    handle = IndexHandle(built_index)
-    with handle.searcher() as searcher:
-        reader = searcher.leaf_searchers()[0][0].reader()
-        flat = open_flat(reader)
-        assert flat is not None
-        assert flat.term(reader, "body", "宇宙旅行") is None
-        assert flat.term(reader, "no_such_field", "経費") is None
-    handle.close()
+def postings_by_path(ix: whoosh_index.Index) -> dict[str, DocPostings]:
+    """Every live document's flat postings, by its path."""
+    found: dict[str, DocPostings] = {}
+    with ix.searcher() as searcher:
+        for reader, _offset in leaf_readers(searcher):
+            actual = flat_postings_by_doc(reader)
+            for docnum in reader.all_doc_ids():
+                path = reader.stored_fields(docnum)["path"]
+                assert path not in found
+                found[path] = actual.get(docnum, {})
+    return found
 
 
-SMALL = Schema(key=ID(stored=True, unique=True), text=TEXT(chars=True), counts=TEXT(phrase=False))
-DOCS = ["経費 精算 の 締め日", "見積書 と 請求書", "経費 経費 印鑑", "印鑑 の 登録 と 経費"]
-
-
-def small_index(path: Path, codec: W3Codec, docs: list[str] = DOCS) -> whoosh_index.Index:
-    path.mkdir()
-    ix = whoosh_index.create_in(str(path), SMALL)
-    writer = ix.writer(codec=codec)
-    for n, text in enumerate(docs):
-        writer.add_document(key=str(n), text=text, counts=text)
-    writer.commit()
-    return ix
-
-
-def arrays(ix: whoosh_index.Index) -> list[list[np.ndarray]]:
-    with ix.reader() as top:
-        found = []
-        for reader, _ in top.leaf_readers():
-            flat = open_flat(reader)
-            assert flat is not None
-            found.append([flat.ids, flat.weights, flat.counts, flat.positions, flat.blocks, flat._offsets])
-        return found
-
-
-@pytest.mark.parametrize("blocklimit", [128, 2])
-def test_added_later_they_equal_what_the_codec_writes(tmp_path: Path, blocklimit: int) -> None:
-    # With 2 postings per block, every term of more than two documents spans several blocks.
-    written = small_index(tmp_path / "codec", FlatPostingsCodec(blocklimit=blocklimit), DOCS * 3)
-    plain = small_index(tmp_path / "plain", W3Codec(blocklimit=blocklimit), DOCS * 3)
-    with plain.reader() as r:
-        assert open_flat(r) is None
-    assert add_missing(plain) == 1
-    assert add_missing(plain) == 0
-    for a, b in zip(arrays(written), arrays(plain), strict=True):
-        for x, y in zip(a, b, strict=True):
-            assert np.array_equal(x, y)
-    assert not [name for name in plain.storage.list() if name.endswith(".tmp")]
-    with written.reader() as reader:
-        flat = open_flat(reader)
-        assert flat is not None
-        assert flat.blocklimit == blocklimit
-        assert assert_same_as_whoosh(reader, flat, ("text", "counts")) == 14
-        terms = len(flat._offsets) - 1
-        assert terms == 14 + len(DOCS) * 3  # the words of both text fields, and the keys
-        per_term = np.diff(flat._starts)
-        assert len(flat.blocks) == int(np.sum(-(-per_term // blocklimit)))
-        assert (len(flat.blocks) > terms) is (blocklimit == 2)
-
-
-def test_a_merged_segment_has_them_and_readers_see_plain_w3(tmp_path: Path) -> None:
-    ix = small_index(tmp_path / "ix", FlatPostingsCodec(), DOCS[:2])
-    writer = ix.writer(codec=FlatPostingsCodec())
-    for n, text in enumerate(DOCS[2:], start=2):
-        writer.add_document(key=str(n), text=text, counts=text)
-    writer.delete_by_term("key", "0")
+@pytest.mark.parametrize("delete", [None, "2019/mitsumori.html", "2024/seisan.html"])
+def test_a_merge_into_one_segment_keeps_every_live_documents_postings(
+    reindexed_index: Path, tmp_path: Path, delete: str | None
+) -> None:
+    shutil.copytree(reindexed_index, tmp_path / "ix")  # the fixture is shared: merge a copy
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"))
+    assert len(ix._segments()) > 1
+    assert any(s.has_deletions() for s in ix._segments())
+    before = postings_by_path(ix)
+    assert len(before) == len(SAMPLE_PAGES) + 1
+    writer = LeanWriter(ix)
+    if delete is not None:
+        writer.delete_by_term("path", delete)
+        del before[delete]
     writer.commit(optimize=True)
     segments = ix._segments()
     assert len(segments) == 1
-    assert type(segments[0].codec()) is W3Codec
-    with ix.reader() as reader:
-        flat = open_flat(reader)
-        assert flat is not None
-        # The deleted document's words are gone; Whoosh's default analyzer drops one-character words.
-        words = {w for text in DOCS[1:] for w in text.split() if len(w) > 1}
-        assert assert_same_as_whoosh(reader, flat, ("text", "counts")) == len(words) * 2
+    assert isinstance(segments[0].codec(), LeanCodec)
+    assert not segments[0].has_deletions()
+    after = postings_by_path(ix)
+    assert after == before
+    with ix.searcher() as searcher:
+        assert check_against_stored_text(searcher) == len(before)
+        # Whoosh's statistics of the merged segment count the live documents only.
+        reader = searcher.reader()
+        for fieldname in ("body", "body_ng", "text_ng"):
+            for word in ("経費", "精算"):
+                docs = [p for p, f in before.items() if word in f.get(fieldname, {})]
+                assert reader.doc_frequency(fieldname, word) == len(docs)
+    ix.close()
 
 
-def test_a_part_missing_means_none(tmp_path: Path) -> None:
-    ix = small_index(tmp_path / "plain", W3Codec())
-    add_missing(ix)
-    segment = ix._segments()[0]
-    ix.storage.delete_file(segment.make_filename(flatpostings.COUNTS))
-    with ix.reader() as reader:
-        assert open_flat(reader) is None
+# --- a small schema, written by LeanWriter directly ----------------------------------------------
+
+SMALL = Schema(
+    key=ID(stored=True, unique=True),
+    text=TEXT(stored=True, field_boost=2.0),
+    counts=TEXT(phrase=False),
+)
+DOCS = ["経費 精算 の 締め日", "見積書 と 請求書", "経費 経費 印鑑", "印鑑 の 登録 と 経費"]
 
 
-def test_the_indexer_adds_them_to_an_older_index_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = write_corpus(tmp_path / "corpus", SAMPLE_PAGES)
-    monkeypatch.setattr(pipeline, "FlatPostingsCodec", W3Codec)  # an index from before flat postings
-    pipeline.run(corpus, tmp_path / "index", jobs=1)
-    monkeypatch.undo()
-    before = whoosh_index.open_dir(str(tmp_path / "index"))
-    generation = before.latest_generation()
-    with before.reader() as r:
-        assert open_flat(r) is None
-    before.close()
-    summary = pipeline.run(corpus, tmp_path / "index", jobs=1)
-    assert summary.upgraded == 1
-    assert "flat postings added to 1 segment" in summary.line()
-    after = whoosh_index.open_dir(str(tmp_path / "index"))
-    assert after.latest_generation() == generation + 1  # running apps reopen
-    with after.reader() as r:
-        assert open_flat(r) is not None
-    after.close()
-    assert pipeline.run(corpus, tmp_path / "index", jobs=1).upgraded == 0
+def small_index(path: Path, batches: list[list[str]], **writer_args: Any) -> whoosh_index.Index:
+    """One LeanWriter commit (one segment, unless merged) per batch of texts; keys number the texts."""
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), SMALL)
+    n = 0
+    for batch in batches:
+        writer = LeanWriter(ix, **writer_args)
+        for text in batch:
+            writer.add_document(key=str(n), text=text, counts=text)
+            n += 1
+        writer.commit(merge=False)
+    return ix
+
+
+def small_expected(text: str) -> dict[str, tuple[int, tuple[int, ...]]]:
+    return _by_term((t.text, t.pos) for t in SMALL["text"].analyzer(text, positions=True, mode="index"))
+
+
+def check_small(ix: whoosh_index.Index, texts: dict[str, str]) -> None:
+    """Every live document of the small index holds its text re-analyzed, in both fields."""
+    seen = set()
+    with ix.searcher() as searcher:
+        for reader, _offset in leaf_readers(searcher):
+            actual = flat_postings_by_doc(reader, ("text", "counts"))
+            for docnum in reader.all_doc_ids():
+                key = reader.stored_fields(docnum)["key"]
+                expected = small_expected(texts[key])
+                assert actual.get(docnum, {}).get("text", {}) == expected, key
+                assert actual.get(docnum, {}).get("counts", {}) == {t: (c, ()) for t, (c, _p) in expected.items()}
+                seen.add(key)
+    assert seen == set(texts)
 
 
 @pytest.mark.parametrize(
-    ("words", "slop", "found"),
+    "texts",
     [
-        (["経費", "精算"], 1, True),
-        (["精算", "経費"], 1, False),
-        (["経費", "締め日"], 3, True),
-        (["経費", "締め日"], 1, False),
-        (["見積書", "請求書"], 3, True),
-        (["印鑑", "経費"], 8, True),
-        (["経費", "経費"], 1, True),
-        (["経費", "宇宙"], 1, False),
+        pytest.param(DOCS * 3, id="several-documents"),
+        pytest.param(["経費 " * 300], id="count-past-one-byte"),
+        pytest.param(["経費 " * 254 + "精算 " * 255 + "印鑑 " * 256], id="counts-around-the-overflow"),
+        pytest.param(["宇宙 " * 70_000 + "経費"], id="positions-past-16-bits"),
+        pytest.param(["", "経費", ""], id="empty-texts"),
+        pytest.param(["a b c", "経費"], id="only-dropped-words"),
     ],
 )
-def test_phrases_agree_with_the_block_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, words: list[str], slop: int, found: bool
-) -> None:
-    # Two postings per block: the block path skips and reads across several blocks.
-    ix = small_index(tmp_path / "ix", FlatPostingsCodec(blocklimit=2), DOCS * 3)
-    with ix.searcher() as searcher:
-        allowed = np.ones(searcher.doc_count_all(), dtype=bool)
-        allowed[4] = False  # a copy of the first document
-        flat_docs, flat_weights = postings.phrase_matches(searcher, "text", words, allowed, slop=slop)
-        monkeypatch.setattr(postings, "flat_postings", lambda reader: None)
-        block_docs, block_weights = postings.phrase_matches(searcher, "text", words, allowed, slop=slop)
-    assert flat_docs.tolist() == block_docs.tolist()
-    assert bool(len(flat_docs)) is found
-    assert 4 not in flat_docs.tolist()
-    for a, b in zip(flat_weights, block_weights, strict=True):
-        assert a.tolist() == b.tolist()
+def test_leanwriter_writes_the_analyzed_text(tmp_path: Path, texts: list[str]) -> None:
+    ix = small_index(tmp_path / "ix", [texts])
+    check_small(ix, {str(n): t for n, t in enumerate(texts)})
 
 
-def test_highlight_offsets_come_from_the_right_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ix = small_index(tmp_path / "ix", FlatPostingsCodec(blocklimit=2), DOCS * 3)
-    with ix.searcher() as searcher:
-        wanted = [0, 2, 3, 6, 11]  # the documents with 経費, over several blocks
-        by_block = postings.characters(searcher, "text", "経費", wanted)
-        monkeypatch.setattr(postings, "flat_postings", lambda reader: None)
-        assert by_block == postings.characters(searcher, "text", "経費", wanted)
-    assert sorted(by_block) == [0, 2, 3, 6, 11]
-    assert by_block[2] == [(0, 0, 2), (1, 3, 5)]
+def test_plain_text_and_grouped_postings_write_the_same(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    plain = small_index(tmp_path / "plain", [DOCS])
+    grouped = whoosh_index.create_in(str(tmp_path / "a"), SMALL)
+    writer = LeanWriter(grouped)
+    analyzer = SMALL["text"].analyzer
+    for n, text in enumerate(DOCS):
+        tokens = [(t.text, t.pos, 0, 0) for t in analyzer(text, positions=True, mode="index")]
+        writer.add_document(key=str(n), text=group(tokens), counts=group(tokens, positions=False))
+    writer.commit()
+    with plain.reader() as a, grouped.reader() as b:
+        assert flat_postings_by_doc(a, ("text", "counts")) == flat_postings_by_doc(b, ("text", "counts"))
+        assert [a.doc_field_length(d, "text") for d in range(4)] == [b.doc_field_length(d, "text") for d in range(4)]
 
 
-def test_a_damaged_part_is_reported_and_the_blocks_answer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    ix = small_index(tmp_path / "plain", W3Codec(), DOCS * 3)
-    add_missing(ix)
+def test_group_sorts_terms_and_keeps_positions_in_order() -> None:
+    grouped = group([("b", 0, 0, 1), ("a", 1, 2, 3), ("b", 2, 4, 5), ("x\0y", 3, 0, 0)])
+    assert isinstance(grouped, FieldPostings)
+    assert grouped.term_list() == ["a", "b"]
+    assert grouped.counts.tolist() == [1, 2]
+    assert grouped.positions.tolist() == [1, 0, 2]
+    assert grouped.length == 3
+    assert group([], positions=True).term_list() == []
+    assert group([("a", 0, 0, 0)], positions=False).positions.tolist() == []
+
+
+@pytest.mark.parametrize("merge", ["optimize", "optimize-with-a-deletion", "with-a-segment-without-text"])
+def test_merged_small_segments_keep_their_postings(tmp_path: Path, merge: str) -> None:
+    texts = {str(n): t for n, t in enumerate(DOCS * 3)}
+    ix = small_index(tmp_path / "ix", [DOCS, DOCS, DOCS])
+    writer = LeanWriter(ix)
+    writer.delete_by_term("key", "1")  # a deletion in the first segment
+    del texts["1"]
+    writer.commit(merge=False)
+    if merge == "with-a-segment-without-text":
+        writer = LeanWriter(ix)
+        writer.add_document(key="bare")  # a segment with no flat postings at all
+        writer.commit(merge=False)
+        texts["bare"] = ""
+        assert any(open_flat(ix.storage, s) is None for s in ix._segments())
+    assert len(ix._segments()) >= 3
+    writer = LeanWriter(ix)
+    if merge == "optimize-with-a-deletion":
+        writer.delete_by_term("key", "6")
+        del texts["6"]
+    writer.commit(optimize=True)
+    assert len(ix._segments()) == 1
+    check_small(ix, texts)
+    with ix.reader() as reader:
+        assert reader.doc_count_all() == len(texts)
+        assert reader.doc_frequency("text", "経費") == sum("経費" in t for t in texts.values())
+
+
+def positions_held(reader: IndexReader) -> tuple[int, int]:
+    """How many positions the segment's arrays hold, and how many its positional fields' counts call for."""
+    flat = postings.flat_postings(reader)
+    assert flat is not None
+    wanted = 0
+    for fieldname, btext in reader.all_terms():
+        if fieldname in flat.fields and reader.schema[fieldname].format.supports("positions"):
+            wanted += int(flat.counts(term_range(reader.term_info(fieldname, btext))).sum())
+    return len(flat.positions), wanted
+
+
+def test_a_written_segment_holds_positions_of_positional_fields_only(tmp_path: Path) -> None:
+    ix = small_index(tmp_path / "ix", [DOCS])
+    with ix.reader() as reader:
+        held, wanted = positions_held(reader)
+    assert held == wanted > 0
+
+
+def test_a_merged_segment_holds_positions_of_positional_fields_only(tmp_path: Path) -> None:
+    ix = small_index(tmp_path / "ix", [DOCS, DOCS])
+    LeanWriter(ix).commit(optimize=True)
+    with ix.reader() as reader:
+        held, wanted = positions_held(reader)
+    assert held == wanted
+
+
+# --- the arrays' format --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("id_bytes", "pos_bytes"), [(2, 2), (4, 2), (2, 4), (4, 4)])
+@pytest.mark.parametrize("overflow", [False, True])
+def test_flatwriter_round_trip(id_bytes: int, pos_bytes: int, overflow: bool) -> None:
+    files: dict[str, io.BytesIO] = {}
+
+    class Kept(io.BytesIO):
+        def close(self) -> None:  # keep the bytes readable
+            pass
+
+    def create(part: str) -> io.BytesIO:
+        files[part] = Kept()
+        return files[part]
+
+    rng = np.random.default_rng(7)
+    writer = FlatWriter(create, id_bytes=id_bytes, pos_bytes=pos_bytes)
+    big_id = 70_000 if id_bytes == 4 else 60_000
+    big_pos = 70_000 if pos_bytes == 4 else 60_000
+    # Two fields, one term of three postings each.
+    counts_a = np.array([1, 300 if overflow else 3, 2])
+    docs_a = np.array([0, 5, big_id])
+    positions_a = rng.integers(0, big_pos, int(counts_a.sum()))
+    positions_a[-1] = big_pos
+    counts_b = np.array([255 if overflow else 4, 1, 254])
+    docs_b = np.array([1, 2, 3])
+    positions_b = rng.integers(0, 100, int(counts_b.sum()))
+    writer.add_field("a", docs_a, counts_a, positions_a)
+    writer.add_field("b", docs_b, counts_b, positions_b)
+    writer.close()
+    flat = FlatPostings({part: f.getvalue() for part, f in files.items()})
+    assert flat.fields == {"a", "b"}
+    a = flatpostings.TermRange(0, 3, 0)
+    b = flatpostings.TermRange(3, 6, int(counts_a.sum()))
+    assert flat.doc_ids(a).tolist() == docs_a.tolist()
+    assert flat.counts(a).tolist() == counts_a.tolist()
+    assert flat.counts(b).tolist() == counts_b.tolist()
+    assert flat.doc_ids(b).tolist() == docs_b.tolist()
+    positions, owners = flat.positions_of(a, np.array([0, 1, 2]))
+    assert positions.tolist() == positions_a.tolist()
+    assert owners.tolist() == np.repeat([0, 1, 2], counts_a).tolist()
+    # Picking some postings: their positions only, owners numbered by the pick.
+    positions, owners = flat.positions_of(b, np.array([2, 0]))
+    start_2 = int(counts_b[:2].sum())
+    assert positions.tolist() == positions_b[start_2:].tolist() + positions_b[: counts_b[0]].tolist()
+    assert owners.tolist() == [0] * int(counts_b[2]) + [1] * int(counts_b[0])
+    positions, owners = flat.positions_of(b, np.array([], dtype=np.int64))
+    assert positions.tolist() == owners.tolist() == []
+    assert len(flat._over_at) == (2 if overflow else 0)  # 300 and 255; 254 fits the byte
+
+
+# --- damaged or older indexes ---------------------------------------------------------------------
+
+
+def separate_files_index(path: Path) -> whoosh_index.Index:
+    """A one-segment small index with each part in its own file (no compound file)."""
+    ix = small_index(path, [DOCS * 3], compound=False)
+    assert (path / ix._segments()[0].make_filename(flatpostings.POSITIONS)).exists()
+    return ix
+
+
+def open_error(path: Path) -> str:
+    """The ValueError's message opening the index at `path` raises.
+
+    Whoosh's term and postings files, opened before the flat parts fail, are left to the collector
+    (LeanCodec.terms_reader does not close them): their ResourceWarnings are dropped here.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            open_segment(path)
+        except ValueError as exc:
+            message = str(exc)
+        else:
+            pytest.fail(f"the damaged index at {path} opened")
+        gc.collect()
+    return message
+
+
+def open_segment(path: Path) -> None:
+    ix = whoosh_index.open_dir(str(path))
+    try:
+        with ix.reader() as reader:
+            reader.postings("text", "経費").all_ids()
+    finally:
+        ix.close()
+
+
+@pytest.mark.parametrize(
+    ("part", "cut"),
+    [
+        (flatpostings.POSITIONS, 2),  # one 16-bit position short
+        (flatpostings.POSITIONS, 20),
+        (flatpostings.IDS, 2),  # one 16-bit document short
+        (flatpostings.COUNTS, 1),
+        (flatpostings.POSITIONS, None),  # emptied
+        (flatpostings.IDS, None),
+    ],
+)
+def test_a_part_cut_short_fails_to_open_with_a_clear_error(tmp_path: Path, part: str, cut: int | None) -> None:
+    ix = separate_files_index(tmp_path / "ix")
     segment = ix._segments()[0]
-    part = tmp_path / "plain" / segment.make_filename(flatpostings.POSITIONS)
-    part.write_bytes(part.read_bytes()[:-4])  # one position short
+    ix.close()
+    open_segment(tmp_path / "ix")  # whole, it opens
+    target = tmp_path / "ix" / segment.make_filename(part)
+    data = target.read_bytes()
+    target.write_bytes(data[:-cut] if cut else b"")
+    assert open_error(tmp_path / "ix") == "flat postings parts disagree in length"
+
+
+def test_a_part_cut_mid_number_names_the_flat_postings(tmp_path: Path) -> None:
+    ix = separate_files_index(tmp_path / "ix")
+    segment = ix._segments()[0]
+    ix.close()
+    target = tmp_path / "ix" / segment.make_filename(flatpostings.POSITIONS)
+    target.write_bytes(target.read_bytes()[:-1])
+    assert "flat postings" in open_error(tmp_path / "ix")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("magic", "wrong magic"),
+        ("head", "wrong magic"),
+        ("missing-counts", "part .flat.counts is missing"),
+        ("missing-positions", "part .flat.positions is missing"),
+    ],
+)
+def test_a_damaged_head_or_missing_part_fails_to_open(tmp_path: Path, damage: str, message: str) -> None:
+    ix = separate_files_index(tmp_path / "ix")
+    segment = ix._segments()[0]
+    ix.close()
+    head = tmp_path / "ix" / segment.make_filename(flatpostings.HEAD)
+    if damage == "magic":
+        head.write_bytes(b"FLATPST2" + head.read_bytes()[8:])  # an older format
+    elif damage == "head":
+        head.write_bytes(head.read_bytes()[:10])
+    else:
+        part = {"missing-counts": flatpostings.COUNTS, "missing-positions": flatpostings.POSITIONS}[damage]
+        (tmp_path / "ix" / segment.make_filename(part)).unlink()
+    assert message in open_error(tmp_path / "ix")
+
+
+def plain_whoosh_segment(ix: whoosh_index.Index, path: str) -> None:
+    writer = ix.writer()  # Whoosh's own SegmentWriter and W3 codec: postings in Whoosh's blocks
+    writer.add_document(path=path, title="経費精算", body="経費精算の申請", title_ng="経費", body_ng="経費")
+    writer.commit(merge=False)
+
+
+@pytest.mark.parametrize("segments", [["plain"], ["lean", "plain"], ["plain", "lean"]])
+def test_an_index_with_whoosh_segments_asks_for_make_index(tmp_path: Path, segments: list[str]) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    for n, kind in enumerate(segments):
+        if kind == "plain":
+            plain_whoosh_segment(ix, f"{n}.html")
+        else:
+            writer = LeanWriter(ix)
+            writer.add_document(path=f"{n}.html", title="経費精算", body="経費精算の申請")
+            writer.commit(merge=False)
+    assert len(ix._segments()) == len(segments)
+    assert not written_by_this_version(ix)
+    ix.close()
+    with pytest.raises(IndexUnavailableError, match=r"older version.*`make index`"):
+        open_index(tmp_path)
+
+
+def test_an_index_of_lean_segments_opens(tmp_path: Path, built_index: Path) -> None:
+    ix = open_index(built_index)
+    assert written_by_this_version(ix)
+    ix.close()
+    with pytest.raises(IndexUnavailableError, match="`make index`"):
+        open_index(tmp_path / "nothing")
+
+
+def test_the_pipeline_rebuilds_an_index_of_whoosh_segments(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", dict(list(SAMPLE_PAGES.items())[:1]))
+    (tmp_path / "index").mkdir()
+    plain_whoosh_segment(whoosh_index.create_in(str(tmp_path / "index"), build_schema()), "old.html")
+    summary = pipeline.run(corpus, tmp_path / "index", jobs=1)
+    assert summary.rebuilt
+    assert "older version" in summary.rebuild_reason
+    ix = open_index(tmp_path / "index")
     with ix.searcher() as searcher:
-        reader = searcher.leaf_searchers()[0][0].reader()
-        with pytest.raises(ValueError, match="disagree"):
-            open_flat(reader)
-        allowed = np.ones(searcher.doc_count_all(), dtype=bool)
-        docs, _ = postings.phrase_matches(searcher, "text", ["経費", "精算"], allowed)
-        assert postings.flat_postings(reader) is None
-    assert docs.tolist() == [0, 4, 8]
-    assert "flat postings unreadable" in caplog.text
-    assert add_missing(ix) == 0  # left alone: a run never repeats the work
+        assert check_against_stored_text(searcher) == 1
+    ix.close()
+
+
+def test_analyze_matches_the_analyzer_the_ground_truth_uses() -> None:
+    # expected_postings runs the schema's analyzers itself; the indexer's helper must agree with them.
+    schema = build_schema()
+    text = "ﾚｼｰﾄの写真を添付します。㈱ＡＢＣ"
+    ana = schema["body"].analyzer
+    assert analyze(ana, text) == [
+        (t.text, t.pos, t.startchar, t.endchar) for t in ana(text, positions=True, chars=True, mode="index")
+    ]
+    assert analyze_with_readings(ana, text)[0] == analyze(ana, text)

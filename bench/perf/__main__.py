@@ -103,6 +103,9 @@ def run_parts(
         step(f"full index: {len(sources)} articles, --jobs {args.jobs}")
         full = indexing.build_index(full_corpus, full_index, args.jobs).as_dict()
         results["full"] = full
+        from bench.perf.fields import field_bytes
+
+        results["fields"] = {"table": field_bytes(full_index), "text_bytes": round(full["text_mb"] * 2**20)}
         save()
         step(f"Janome alone on {args.baseline_docs} of the same articles")
         janome = results["janome"] = indexing.janome_speed(full_index, args.baseline_docs)

@@ -57,7 +57,9 @@ def directory_bytes(path: Path) -> int:
     """Bytes of everything the indexer keeps for the index at `path`: the live generation and the digest cache."""
     root = path.resolve()
     cache = path.with_name(path.name + ".digests.json")
-    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) + (cache.stat().st_size if cache.exists() else 0)
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) + (
+        cache.stat().st_size if cache.exists() else 0
+    )
 
 
 def index_text(index: Path) -> list[str]:
