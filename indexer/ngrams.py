@@ -26,8 +26,11 @@ _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 def ngram_text(value: str) -> tuple[NormalizedText, str]:
     """The text as the n-gram fields see it (NFKC, lower case, iteration marks written out), with its offset map."""
     norm = NormalizedText(value)
-    # Lower-case only where it keeps the length, so offsets stay exact.
-    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm.text)
+    # Lower-case only where it keeps the length, so offsets stay exact. The whole string at
+    # once when that equals lower-casing each character (no expansion, no final sigma).
+    lowered = norm.text.lower()
+    if len(lowered) != len(norm.text) or "Σ" in norm.text:
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm.text)
     return norm, expand_iteration_marks(lowered)
 
 

@@ -237,7 +237,7 @@ class _OffsetCache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._maps: weakref.WeakKeyDictionary[Searcher, OrderedDict[tuple[int, str], OffsetMap]] = (
+        self._maps: weakref.WeakKeyDictionary[Searcher, OrderedDict[tuple[int, str], Any]] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
@@ -250,11 +250,23 @@ class _OffsetCache:
             if found is not None:
                 maps.move_to_end(key)
                 return found
-        found = offset_map(searcher.stored_fields(docnum), fieldname)
+        # A document's stored fields are decompressed once for all its fields' maps.
+        stored = self._stored(searcher, maps, docnum)
+        found = offset_map(stored, fieldname)
         with self._lock:
             maps[key] = found
             while len(maps) > self._size:
                 maps.popitem(last=False)
+        return found
+
+    def _stored(self, searcher: Searcher, maps: OrderedDict[tuple[int, str], Any], docnum: int) -> dict[str, Any]:
+        key = (docnum, "")
+        with self._lock:
+            found = maps.get(key)
+        if found is None:
+            found = searcher.stored_fields(docnum)
+            with self._lock:
+                maps[key] = found
         return found
 
 
