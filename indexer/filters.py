@@ -22,6 +22,7 @@ _LIGHT_WORDS = frozenset(
 
 _KATAKANA_WORD = re.compile(r"[ァ-ヺー]{3,}")
 _ITERATION = {"々": None, "ゝ": 0, "ゞ": 1, "ヽ": 0, "ヾ": 1}
+_ITERATION_MARK = re.compile("[々ゝゞヽヾ]")
 
 
 class BaseFormFilter(Filter):
@@ -37,20 +38,22 @@ class BaseFormFilter(Filter):
 
 def expand_iteration_marks(text: str) -> str:
     """Write out iteration marks: 色々 → 色色, さゝき → ささき, いすゞ → いすず (same length)."""
-    if not any(ch in _ITERATION for ch in text):
+    if not _ITERATION_MARK.search(text):
         return text
-    out: list[str] = []
-    for ch in text:
-        voiced = _ITERATION.get(ch, -1)
-        if voiced == -1 or not out:
-            out.append(ch)
-        elif voiced is None:
-            out.append(out[-1])
+    # Only the marks are looked at; a mark after a mark repeats what the first became.
+    out = list(text)
+    for m in _ITERATION_MARK.finditer(text):
+        i = m.start()
+        if i == 0:
+            continue
+        voiced = _ITERATION[text[i]]
+        prev = out[i - 1]
+        if voiced is None:
+            out[i] = prev
         else:
-            prev = out[-1]
             # The voiced kana follows its plain one in Unicode (す → ず).
             candidate = chr(ord(prev) + 1) if voiced else prev
-            out.append(candidate if voiced and _is_voiced_pair(prev, candidate) else prev)
+            out[i] = candidate if voiced and _is_voiced_pair(prev, candidate) else prev
     return "".join(out)
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from indexer.ngrams import KANA_WORD, RUN, ngram_text, reading_grams, to_katakana
+import numpy as np
+
+from indexer.ngrams import KANA_WORD, RUN, ngram_text, to_katakana
 
 # A word's span in the text and the length of its reading in katakana (0: no kana reading).
 Span = tuple[int, int, int]
@@ -44,26 +46,29 @@ def encode_spans(spans: Sequence[Span], *, kana: bool) -> bytes:
     return bytes(out)
 
 
-def decode_spans(data: bytes, *, kana: bool) -> list[Span]:
-    """The words' spans (and reading lengths) of a token table."""
-    values: list[int] = []
-    shift = value = 0
-    for byte in data:
-        value |= (byte & 0x7F) << shift
-        if byte & 0x80:
-            shift += 7
-            continue
-        values.append(value)
-        shift = value = 0
+def decode_spans(data: bytes, *, kana: bool) -> np.ndarray:
+    """The words' spans and reading lengths of a token table: an (n, 3) array of start, end, reading length."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if not len(raw):
+        return np.zeros((0, 3), dtype=np.int64)
+    # Varints in numpy: each value ends at a byte below 0x80; its bytes carry 7 bits each.
+    ends = np.flatnonzero(raw < 0x80)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    owner = np.repeat(np.arange(len(ends)), ends - starts + 1)
+    shifts = 7 * (np.arange(len(raw)) - starts[owner])
+    values = np.add.reduceat((raw & 0x7F).astype(np.int64) << shifts, starts)
     step = 3 if kana else 2
-    spans: list[Span] = []
-    last = 0
-    for i in range(0, len(values) - step + 1, step):
-        gap = values[i]
-        start = last + (gap >> 1 if not gap & 1 else -((gap + 1) >> 1))
-        end = start + values[i + 1]
-        spans.append((start, end, values[i + 2] if kana else 0))
-        last = end
+    values = values[: len(values) // step * step].reshape(-1, step)
+    gaps = values[:, 0]
+    gaps = np.where(gaps & 1, -((gaps + 1) >> 1), gaps >> 1)
+    lengths = values[:, 1]
+    # start_i = end_(i-1) + gap_i, end_i = start_i + length_i: ends are cumulative sums.
+    word_ends = np.cumsum(gaps + lengths)
+    spans = np.zeros((len(values), 3), dtype=np.int64)
+    spans[:, 0] = word_ends - lengths
+    spans[:, 1] = word_ends
+    if kana:
+        spans[:, 2] = values[:, 2]
     return spans
 
 
@@ -93,15 +98,13 @@ def title_spans(title: str, words: Sequence[tuple[str, str, str, str]]) -> list[
 class OffsetMap:
     """Position (and term length) → character span in one stored text, for one field of one document."""
 
-    def __init__(self, kind: str, text: str, spans: Sequence[Span] = ()) -> None:
+    def __init__(self, kind: str, text: str, spans: Sequence[Span] | np.ndarray = ()) -> None:
         self.kind = kind
-        self._text = text
-        if kind == "words":
-            self._words = [(s, e) for s, e, _k in spans]
-        elif kind == "readings":
-            fake = [("ア" * k if k else "", s, e, "", "") for s, e, k in spans]
-            self._grams = {pos: (s, e) for _g, pos, s, e in reading_grams(fake)}
-        else:
+        table = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
+        self._starts, self._ends = table[:, 0], table[:, 1]
+        if kind == "readings":
+            self._reading_chars(table[:, 2])
+        elif kind == "ngrams":
             self._norm, normalized = ngram_text(text)
             self._bases: list[int] = []
             self._run_starts: list[int] = []
@@ -111,12 +114,31 @@ class OffsetMap:
                 self._run_starts.append(m.start())
                 pos += len(m.group()) + 1
 
+    def _reading_chars(self, kana: np.ndarray) -> None:
+        """Number the reading characters as reading_grams does: each word without a reading ends a run, +1."""
+        breaks = kana == 0
+        # Run r holds the words after the r-th break; a break (and the end) flushes it: position += chars + 1.
+        run_of = np.cumsum(breaks) - breaks
+        chars = np.bincount(run_of[~breaks], weights=kana[~breaks], minlength=int(breaks.sum()) + 1).astype(np.int64)
+        self._run_bases = np.concatenate(([0], np.cumsum(chars + 1)))[:-1]
+        self._run_chars = chars
+        self._run_first = np.concatenate(([0], np.cumsum(chars)))[:-1]
+        words = np.flatnonzero(~breaks)
+        self._char_word = np.repeat(words, kana[words])
+
     def span(self, position: int, term: str) -> tuple[int, int] | None:
         """The characters of `term` at `position`, or None if the position is not in this text."""
         if self.kind == "words":
-            return self._words[position] if 0 <= position < len(self._words) else None
+            if 0 <= position < len(self._starts):
+                return int(self._starts[position]), int(self._ends[position])
+            return None
         if self.kind == "readings":
-            return self._grams.get(position)
+            run = int(np.searchsorted(self._run_bases, position, side="right")) - 1
+            within = position - int(self._run_bases[run]) if run >= 0 else -1
+            if within < 0 or within + 1 >= self._run_chars[run]:
+                return None
+            first = int(self._run_first[run]) + within
+            return int(self._starts[self._char_word[first]]), int(self._ends[self._char_word[first + 1]])
         run = bisect.bisect_right(self._bases, position) - 1
         if run < 0:
             return None

@@ -111,17 +111,19 @@ def term_scores(
     """
     id_parts: list[np.ndarray] = []
     tf_parts: list[np.ndarray] = []
-    if doc_frequency(searcher, fieldname, term):
+    # text_ng's postings are computed: reading them says as much as its document frequency would.
+    computed = fieldname == GRAM_FIELD
+    if computed or searcher.doc_frequency(fieldname, term):
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
-            if not doc_frequency(reader, fieldname, term):
+            if not computed and not reader.doc_frequency(fieldname, term):
                 continue
             wanted = None
             if among is not None:
                 wanted = among[(among >= offset) & (among < offset + reader.doc_count_all())] - offset
                 if not len(wanted):
                     continue
-            if fieldname == GRAM_FIELD:
+            if computed:
                 postings = gram_postings(reader, term, wanted)
             else:
                 postings = read_postings(reader, fieldname, term, wanted)

@@ -237,9 +237,7 @@ class _OffsetCache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._maps: weakref.WeakKeyDictionary[Searcher, OrderedDict[tuple[int, str], Any]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._maps: weakref.WeakKeyDictionary[Searcher, OrderedDict[tuple[int, str], Any]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def get(self, searcher: Searcher, docnum: int, fieldname: str) -> OffsetMap:
