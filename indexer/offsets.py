@@ -13,6 +13,7 @@ Postings keep positions only. A highlight turns a position back into characters:
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -106,13 +107,10 @@ class OffsetMap:
             self._reading_chars(table[:, 2])
         elif kind == "ngrams":
             self._norm, normalized = ngram_text(text)
-            self._bases: list[int] = []
-            self._run_starts: list[int] = []
-            pos = 0
-            for m in RUN.finditer(normalized):
-                self._bases.append(pos)
-                self._run_starts.append(m.start())
-                pos += len(m.group()) + 1
+            runs = [m.span() for m in RUN.finditer(normalized)]
+            self._run_starts = [a for a, _b in runs]
+            # Each run's first position: the runs before it, each followed by a gap of one.
+            self._bases = [0, *itertools.accumulate(b - a + 1 for a, b in runs)][: len(runs)]
 
     def _reading_chars(self, kana: np.ndarray) -> None:
         """Number the reading characters as reading_grams does: each word without a reading ends a run, +1."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from indexer.flatpostings import FlatPostings, TermRange, term_range
@@ -41,9 +42,13 @@ def flat_postings(reader: object) -> FlatPostings | None:
 
 def _term(reader: object, fieldname: str, word: str) -> tuple[FlatPostings, TermRange] | None:
     flat = flat_postings(reader)
-    if flat is None or fieldname not in flat.fields or (fieldname, word) not in reader:  # type: ignore[operator]
+    if flat is None or fieldname not in flat.fields:
         return None
-    return flat, term_range(reader.term_info(fieldname, word))  # type: ignore[attr-defined]
+    try:
+        info = reader.term_info(fieldname, word)  # type: ignore[attr-defined]
+    except TermNotFound:
+        return None
+    return flat, term_range(info)
 
 
 def read_postings(reader: object, fieldname: str, word: str, wanted: np.ndarray | None = None) -> Postings:
@@ -209,10 +214,13 @@ def characters(
         if not len(picked):
             continue
         positions, owners = flat.positions_of(where, picked)
+        # Owners come in order: each document's positions are one stretch of the array.
+        bounds = np.searchsorted(owners, np.arange(len(picked) + 1)).tolist()
+        all_positions = positions.tolist()
         for k, docnum in enumerate((ids[picked] + offset).tolist()):
             spans = _OFFSETS.get(searcher, docnum, fieldname)
             occurrences = []
-            for pos in positions[owners == k].tolist():
+            for pos in all_positions[bounds[k] : bounds[k + 1]]:
                 span = spans.span(pos, word)
                 if span is not None:
                     occurrences.append((pos, *span))
