@@ -101,13 +101,30 @@ class FieldPool:
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         positions = np.zeros(0, dtype=np.uint32)
         if self.positions:
-            # Posting k's positions move from where it was added to where it now stands.
-            firsts = np.cumsum(counts) - counts
-            placed = np.cumsum(sorted_counts) - sorted_counts
-            total = int(sorted_counts.sum())
-            index = np.repeat(firsts[order] - placed, sorted_counts) + np.arange(total, dtype=np.int64)
-            positions = np.frombuffer(self.positions, dtype=np.uint32)[index]
+            positions = _gather_positions(np.frombuffer(self.positions, dtype=np.uint32), counts, order)
         return terms, starts, sorted_docs.astype(np.int64), sorted_counts, positions
+
+
+# Postings moved per step when positions are reordered: bounds the temporary index arrays
+# (a 50,000-article body field holds ~10^8 positions; one int64 index over all of them is ~1 GB).
+_GATHER_POSTINGS = 1 << 20
+
+
+def _gather_positions(source: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The positions of the postings in `order` (each posting's `counts` positions, as they were added)."""
+    firsts = np.cumsum(counts) - counts
+    sorted_counts = counts[order]
+    placed = np.cumsum(sorted_counts) - sorted_counts
+    out = np.empty(int(sorted_counts.sum()), dtype=source.dtype)
+    for a in range(0, len(order), _GATHER_POSTINGS):
+        b = min(a + _GATHER_POSTINGS, len(order))
+        chunk = sorted_counts[a:b]
+        lo = int(placed[a])
+        hi = lo + int(chunk.sum())
+        # Posting k's positions move from where it was added to where it now stands.
+        shift = firsts[order[a:b]] - placed[a:b]
+        out[lo:hi] = source[np.repeat(shift, chunk) + np.arange(lo, hi, dtype=np.int64)]
+    return out
 
 
 class LeanFieldWriter(W3FieldWriter):

@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.reading import IndexReader
 
-from indexer import flatpostings, pipeline
+from indexer import flatpostings, leanwriter, pipeline
 from indexer.analysis import analyze, analyze_with_readings
 from indexer.flatpostings import FieldPostings, FlatPostings, FlatWriter, group, open_flat, term_range
 from indexer.leanwriter import LeanCodec, LeanWriter, written_by_this_version
@@ -167,6 +167,22 @@ def test_the_flat_arrays_hold_the_stored_text_reanalyzed(request: pytest.Fixture
             if which == "reindexed_index":
                 assert len(searcher.leaf_searchers()) > 1
                 assert searcher.reader().has_deletions()
+            assert check_against_stored_text(searcher) == searcher.doc_count_all()
+    finally:
+        ix.close()
+
+
+def test_positions_reordered_a_few_postings_at_a_time_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The writer moves positions in bounded steps (memory at 50,000 articles); steps of three
+    # postings cut through terms and documents everywhere, and the arrays must not change.
+    monkeypatch.setattr(leanwriter, "_GATHER_POSTINGS", 3)
+    summary = pipeline.run(write_corpus(tmp_path / "corpus", {**SAMPLE_PAGES, **ODD_PAGES}), tmp_path / "ix", jobs=1)
+    assert summary.added == len(SAMPLE_PAGES) + len(ODD_PAGES), summary.problems
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"))
+    try:
+        with ix.searcher() as searcher:
             assert check_against_stored_text(searcher) == searcher.doc_count_all()
     finally:
         ix.close()
