@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import sys
@@ -30,63 +31,92 @@ _PUNCTUATION_ONLY = re.compile(r"[\W_]+")
 
 
 @functools.cache
-def _changing_chars() -> re.Pattern[str]:
-    """A pattern for units whose NFKC form differs from the text (built once)."""
-    ranges: list[tuple[int, int]] = []
+def _nfkc_tables() -> tuple[dict[int, str], re.Pattern[str]]:
+    """What NFKC changes, built once: characters it replaces one for one, and a pattern for every other unit.
+
+    A unit is a character with the combining marks after it: NFKC must see them together.
+    """
+    one_for_one: dict[int, str] = {}
+    others: list[str] = []
     for cp in range(0x30000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
-        if unicodedata.normalize("NFKC", ch) != ch:
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return re.compile(f"[{cls}][{_COMBINING}]*|.[{_COMBINING}]+", re.DOTALL)
+        normal = unicodedata.normalize("NFKC", ch)
+        if normal == ch:
+            continue
+        if len(normal) == 1:
+            one_for_one[cp] = normal
+        else:
+            others.append(ch)
+    cls = "".join(re.escape(ch) for ch in others)
+    # Expanding or shrinking characters, and any character that combining marks follow.
+    return one_for_one, re.compile(f"[{cls}][{_COMBINING}]*|.[{_COMBINING}]+", re.DOTALL)
 
 
 class NormalizedText:
     """NFKC-normalized text with a map from each normalized character back to the original."""
 
-    __slots__ = ("_ends", "_starts", "original", "text")
+    __slots__ = ("_norm_ends", "_norm_starts", "_orig_ends", "_orig_starts", "original", "text")
 
     def __init__(self, original: str) -> None:
         self.original = original
+        # Only the units NFKC expands, shrinks or merges are recorded (where each starts and
+        # ends in both texts); between them the two texts run side by side, so any other
+        # character's place follows from the unit before it. Mapping a text costs what
+        # normalization reshaped, not its length (highlights map whole bodies).
         pieces: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
+        norm_starts: list[int] = []
+        norm_ends: list[int] = []
+        orig_starts: list[int] = []
+        orig_ends: list[int] = []
         last = 0
-        for m in _changing_chars().finditer(original):
+        size = 0
+        one_for_one, units = _nfkc_tables()
+        for m in units.finditer(original):
             a, b = m.span()
             if a > last:
-                pieces.append(original[last:a])
-                starts.extend(range(last, a))
-                ends.extend(range(last + 1, a + 1))
+                # One for one (full-width letters, half-width kana): the same places in both texts.
+                pieces.append(original[last:a].translate(one_for_one))
+                size += a - last
             unit = unicodedata.normalize("NFKC", original[a:b])
             pieces.append(unit)
-            # Every character a unit expands to maps back to the whole unit.
-            starts.extend([a] * len(unit))
-            ends.extend([b] * len(unit))
+            norm_starts.append(size)
+            size += len(unit)
+            norm_ends.append(size)
+            orig_starts.append(a)
+            orig_ends.append(b)
             last = b
-        if not pieces:
-            self.text = original
-            self._starts = self._ends = None
-            return
-        pieces.append(original[last:])
-        starts.extend(range(last, len(original)))
-        ends.extend(range(last + 1, len(original) + 1))
+        pieces.append(original[last:].translate(one_for_one))
         self.text = "".join(pieces)
-        self._starts, self._ends = starts, ends
+        self._norm_starts, self._norm_ends = norm_starts, norm_ends
+        self._orig_starts, self._orig_ends = orig_starts, orig_ends
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the normalized text to the original text."""
-        if self._starts is None or self._ends is None:
+        if not self._norm_starts:
             return start, end
         if end <= start:
-            pos = self._starts[start] if start < len(self._starts) else len(self.original)
+            pos = self._start(start) if start < len(self.text) else len(self.original)
             return pos, pos
-        return self._starts[start], self._ends[end - 1]
+        return self._start(start), self._end(end - 1)
+
+    def _start(self, i: int) -> int:
+        """Where the normalized character i comes from: its unit's start, or its own place."""
+        k = bisect.bisect_right(self._norm_starts, i) - 1
+        if k < 0:
+            return i
+        if i < self._norm_ends[k]:
+            return self._orig_starts[k]
+        # Every character a unit expands to maps back to the whole unit.
+        return self._orig_ends[k] + i - self._norm_ends[k]
+
+    def _end(self, i: int) -> int:
+        """Where the normalized character i's source ends."""
+        k = bisect.bisect_right(self._norm_starts, i) - 1
+        if k >= 0 and i < self._norm_ends[k]:
+            return self._orig_ends[k]
+        return self._start(i) + 1
 
 
 @functools.cache

@@ -1,8 +1,9 @@
 """Character offsets of a field's positions, recomputed from what the index stores once.
 
 Postings keep positions only. A highlight turns a position back into characters:
-- n-gram fields: the position is the character's place in the stored text's
-  runs (plus one gap per run), so the stored text gives the offsets back;
+- n-gram fields: grams at consecutive positions are consecutive characters of one
+  run, so a run of grams is found by its characters in the stored text as the
+  n-gram fields see it (GramText), with no postings read at all;
 - word fields: a small token table per document (each word's gap and length,
   delta-encoded as varints) gives the span of the word at each position; the
   title's table is its stored words (`title_words`), found in order in the title;
@@ -12,13 +13,11 @@ Postings keep positions only. A highlight turns a position back into characters:
 
 from __future__ import annotations
 
-import bisect
-import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.ngrams import KANA_WORD, RUN, ngram_text, to_katakana
+from indexer.ngrams import KANA_WORD, ngram_text, to_katakana
 
 # A word's span in the text and the length of its reading in katakana (0: no kana reading).
 Span = tuple[int, int, int]
@@ -97,20 +96,14 @@ def title_spans(title: str, words: Sequence[tuple[str, str, str, str]]) -> list[
 
 
 class OffsetMap:
-    """Position (and term length) → character span in one stored text, for one field of one document."""
+    """Position → character span in one stored text, for one word or reading field of one document."""
 
-    def __init__(self, kind: str, text: str, spans: Sequence[Span] | np.ndarray = ()) -> None:
+    def __init__(self, kind: str, spans: Sequence[Span] | np.ndarray = ()) -> None:
         self.kind = kind
         table = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
         self._starts, self._ends = table[:, 0], table[:, 1]
         if kind == "readings":
             self._reading_chars(table[:, 2])
-        elif kind == "ngrams":
-            self._norm, normalized = ngram_text(text)
-            runs = [m.span() for m in RUN.finditer(normalized)]
-            self._run_starts = [a for a, _b in runs]
-            # Each run's first position: the runs before it, each followed by a gap of one.
-            self._bases = [0, *itertools.accumulate(b - a + 1 for a, b in runs)][: len(runs)]
 
     def _reading_chars(self, kana: np.ndarray) -> None:
         """Number the reading characters as reading_grams does: each word without a reading ends a run, +1."""
@@ -124,21 +117,36 @@ class OffsetMap:
         words = np.flatnonzero(~breaks)
         self._char_word = np.repeat(words, kana[words])
 
-    def span(self, position: int, term: str) -> tuple[int, int] | None:
-        """The characters of `term` at `position`, or None if the position is not in this text."""
+    def span(self, position: int) -> tuple[int, int] | None:
+        """The characters of the term at `position`, or None if the position is not in this text."""
         if self.kind == "words":
             if 0 <= position < len(self._starts):
                 return int(self._starts[position]), int(self._ends[position])
             return None
-        if self.kind == "readings":
-            run = int(np.searchsorted(self._run_bases, position, side="right")) - 1
-            within = position - int(self._run_bases[run]) if run >= 0 else -1
-            if within < 0 or within + 1 >= self._run_chars[run]:
-                return None
-            first = int(self._run_first[run]) + within
-            return int(self._starts[self._char_word[first]]), int(self._ends[self._char_word[first + 1]])
-        run = bisect.bisect_right(self._bases, position) - 1
-        if run < 0:
+        # A reading bigram covers the words of its two reading characters.
+        run = int(np.searchsorted(self._run_bases, position, side="right")) - 1
+        within = position - int(self._run_bases[run]) if run >= 0 else -1
+        if within < 0 or within + 1 >= self._run_chars[run]:
             return None
-        start = self._run_starts[run] + position - self._bases[run]
-        return self._norm.span(start, start + len(term))
+        first = int(self._run_first[run]) + within
+        return int(self._starts[self._char_word[first]]), int(self._ends[self._char_word[first + 1]])
+
+
+class GramText:
+    """A stored text as the n-gram fields see it (NFKC, lower case, iteration marks written out)."""
+
+    def __init__(self, text: str) -> None:
+        self._norm, self._text = ngram_text(text)
+
+    def find(self, run: str) -> list[tuple[int, int]]:
+        """Every place (overlapping ones too) where the grams of `run` stand in a row, as stored-text spans.
+
+        A run's grams at consecutive positions are its characters in a row: word characters
+        side by side always belong to one run of the field, so a plain search finds them.
+        """
+        found = []
+        at = self._text.find(run)
+        while at >= 0 and run:
+            found.append(self._norm.span(at, at + len(run)))
+            at = self._text.find(run, at + 1)
+        return found

@@ -20,11 +20,11 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from indexer.flatpostings import FlatPostings, TermRange, term_range
-from indexer.offsets import OffsetMap, decode_spans, title_spans
+from indexer.offsets import GramText, OffsetMap, decode_spans, title_spans
 from indexer.schema import TITLE_REPEAT
 
-# Offset maps kept per process: the hits of recent queries, a few fields each.
-OFFSET_MAPS = 512
+# Documents whose stored fields and offset maps are kept per process: the hits of recent queries.
+CACHED_DOCUMENTS = 256
 
 
 @dataclass
@@ -196,7 +196,8 @@ def characters(
 ) -> dict[int, list[tuple[int, int, int]]]:
     """(position, startchar, endchar) of each occurrence of the word in each of the given documents (sorted).
 
-    Positions come from the postings; characters from the document's stored text (offsets.OffsetMap).
+    For the word and reading fields: positions come from the postings, characters from the
+    document's stored text (offsets.OffsetMap). N-gram runs are found in the text (gram_spans).
     """
     found: dict[int, list[tuple[int, int, int]]] = {}
     if not docnums:
@@ -218,14 +219,29 @@ def characters(
         bounds = np.searchsorted(owners, np.arange(len(picked) + 1)).tolist()
         all_positions = positions.tolist()
         for k, docnum in enumerate((ids[picked] + offset).tolist()):
-            spans = _OFFSETS.get(searcher, docnum, fieldname)
+            spans = _CACHE.get(searcher, docnum, fieldname)
             occurrences = []
             for pos in all_positions[bounds[k] : bounds[k + 1]]:
-                span = spans.span(pos, word)
+                span = spans.span(pos)
                 if span is not None:
                     occurrences.append((pos, *span))
             found[docnum] = occurrences
     return found
+
+
+def gram_spans(searcher: Searcher, fieldname: str, run: str, docnums: list[int]) -> dict[int, list[tuple[int, int]]]:
+    """Where the grams of `run` stand in a row in an n-gram field of each document: spans of its stored text."""
+    found = {}
+    for docnum in docnums:
+        spans = _CACHE.get(searcher, docnum, fieldname).find(run)
+        if spans:
+            found[docnum] = spans
+    return found
+
+
+def stored_fields(searcher: Searcher, docnum: int) -> dict[str, Any]:
+    """A document's stored fields, decompressed once for its highlights and its hit."""
+    return _CACHE.get(searcher, docnum, "")
 
 
 # The stored text each field's offsets refer to, and what kind of positions it has.
@@ -240,53 +256,52 @@ _SOURCES = {
 }
 
 
-class _OffsetCache:
-    """Offset maps of recently highlighted (document, field) pairs, kept per searcher (an index generation)."""
+class _DocumentCache:
+    """Recently highlighted documents' stored fields and offset maps, kept per searcher (an index generation)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._maps: weakref.WeakKeyDictionary[Searcher, OrderedDict[tuple[int, str], Any]] = weakref.WeakKeyDictionary()
+        self._docs: weakref.WeakKeyDictionary[Searcher, OrderedDict[int, dict[str, Any]]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def get(self, searcher: Searcher, docnum: int, fieldname: str) -> OffsetMap:
-        key = (docnum, fieldname)
+    def get(self, searcher: Searcher, docnum: int, fieldname: str) -> Any:
+        """The document's offset map of the field, or its stored fields for the field name ""."""
         with self._lock:
-            maps = self._maps.setdefault(searcher, OrderedDict())
-            found = maps.get(key)
-            if found is not None:
-                maps.move_to_end(key)
-                return found
-        # A document's stored fields are decompressed once for all its fields' maps.
-        stored = self._stored(searcher, maps, docnum)
-        found = offset_map(stored, fieldname)
+            docs = self._docs.setdefault(searcher, OrderedDict())
+            entry = docs.get(docnum)
+            if entry is not None:
+                docs.move_to_end(docnum)
+                found = entry.get(fieldname)
+                if found is not None:
+                    return found
+        # Built outside the lock; two threads may build the same map, and either copy is right.
+        if entry is None:
+            entry = {"": searcher.stored_fields(docnum)}
+        found = entry[""] if fieldname == "" else offset_map(entry[""], fieldname)
         with self._lock:
-            maps[key] = found
-            while len(maps) > self._size:
-                maps.popitem(last=False)
+            entry[fieldname] = found
+            docs[docnum] = entry
+            while len(docs) > self._size:
+                docs.popitem(last=False)
         return found
 
-    def _stored(self, searcher: Searcher, maps: OrderedDict[tuple[int, str], Any], docnum: int) -> dict[str, Any]:
-        key = (docnum, "")
+    def clear(self) -> None:
+        """Forget every document (benchmarks measure cold highlights with it)."""
         with self._lock:
-            found = maps.get(key)
-        if found is None:
-            found = searcher.stored_fields(docnum)
-            with self._lock:
-                maps[key] = found
-        return found
+            self._docs.clear()
 
 
-_OFFSETS = _OffsetCache(OFFSET_MAPS)
+_CACHE = _DocumentCache(CACHED_DOCUMENTS)
 
 
-def offset_map(stored: dict[str, Any], fieldname: str) -> OffsetMap:
-    """The position → characters map of one field of a document, from its stored fields."""
+def offset_map(stored: dict[str, Any], fieldname: str) -> OffsetMap | GramText:
+    """The position → characters map of one field of a document (a GramText for n-grams), from its stored fields."""
     source, kind = _SOURCES[fieldname]
     text = stored.get(source) or ""
     if kind == "ngrams":
-        return OffsetMap(kind, text)
+        return GramText(text)
     if source == "title":
         spans = title_spans(text, stored.get("title_words") or ())
     else:
         spans = decode_spans(stored.get(f"{source}_spans") or b"", kana=source == "body")
-    return OffsetMap(kind, text, spans)
+    return OffsetMap(kind, spans)

@@ -12,7 +12,7 @@ from whoosh.searching import Searcher
 from search_app.evaluate import Evaluator
 from search_app.filters import MISSING_DATE
 from search_app.gramscore import per_searcher
-from search_app.postings import characters
+from search_app.postings import characters, gram_spans
 from search_app.ranking import CompiledQuery, Highlights, Union
 from search_app.snippets import Match
 
@@ -205,24 +205,31 @@ def match_spans(
         target = _SPAN_TARGET[fieldname]
         coarse = fieldname.endswith("_rd")
         for seq in set(sequences):
-            for docnum, found in _sequence_spans(searcher, fieldname, seq, wanted).items():
+            label = seq[0] + "".join(g[1:] for g in seq[1:])
+            if coarse:
+                found = _reading_spans(searcher, fieldname, seq, label, wanted)
+            else:
+                found = {
+                    d: [Match(s, e, label) for s, e in spans]
+                    for d, spans in gram_spans(searcher, fieldname, label, wanted).items()
+                }
+            for docnum, matches in found.items():
                 marked = out[docnum][target]
                 if coarse:
-                    found = [m for m in found if not any(m.start < x.end and x.start < m.end for x in marked)]  # noqa: PLW2901
-                marked.extend(found)
+                    matches = [m for m in matches if not any(m.start < x.end and x.start < m.end for x in marked)]  # noqa: PLW2901
+                marked.extend(matches)
     return out
 
 
-def _sequence_spans(
-    searcher: Searcher, fieldname: str, seq: tuple[str, ...], docnums: list[int]
+def _reading_spans(
+    searcher: Searcher, fieldname: str, seq: tuple[str, ...], label: str, docnums: list[int]
 ) -> dict[int, list[Match]]:
-    """Spans where the grams of `seq` stand at consecutive positions (a phrase of n-grams)."""
+    """Spans where the reading grams of `seq` stand at consecutive positions."""
     per_gram: list[dict[int, list[tuple[int, int, int]]]] = []
     for gram in seq:
         # Each gram is read only in the documents that had every gram before it.
         per_gram.append(characters(searcher, fieldname, gram, docnums))
         docnums = sorted(per_gram[-1])
-    label = seq[0] + "".join(g[1:] for g in seq[1:])
     result: dict[int, list[Match]] = {}
     for docnum in per_gram[0] if per_gram else {}:
         by_pos = [{p: (s, e) for p, s, e in grams.get(docnum, ())} for grams in per_gram]

@@ -18,6 +18,7 @@ from search_app.facets import Facets, count_facets, facet_table
 from search_app.filters import SORTS, Filters, effective_sort
 from search_app.fusion import rank
 from search_app.index import IndexHandle
+from search_app.postings import stored_fields
 from search_app.query import QuerySyntaxError, parse_query
 from search_app.ranking import CompiledQuery, Compiler
 from search_app.related import RelatedArticle, paragraphs, related_articles
@@ -153,7 +154,7 @@ class SearchService:
             top = ranked[(page - 1) * per_page : limit]
             spans = match_spans(searcher, [d for d, _ in top], compiled.highlights)
             hits = tuple(
-                _to_hit(searcher.stored_fields(d), score, spans.get(d, {}), partial=d in found.partial)
+                _to_hit(stored_fields(searcher, d), score, spans.get(d, {}), partial=d in found.partial)
                 for d, score in top
             )
             counted = count_facets(facet_table(searcher), seen.mask, filters) if seen is not None else None
