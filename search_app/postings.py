@@ -89,14 +89,19 @@ def gram_postings(reader: object, gram: str, wanted: np.ndarray | None = None) -
     """
     title_ids, title_counts = _counts(reader, "title_ng", gram, wanted)
     body_ids, body_counts = _counts(reader, "body_ng", gram, wanted)
+    tf = body_counts.astype(np.float64)
     if not len(title_ids):
-        return Postings(body_ids, body_counts.astype(np.float64))
-    # A dense scratch over the segment: both lists are sorted and unique, so this is their merge.
-    tf = np.zeros(reader.doc_count_all(), dtype=np.float64)  # type: ignore[attr-defined]
-    tf[body_ids] += body_counts
-    tf[title_ids] += TITLE_REPEAT * title_counts
-    ids = np.flatnonzero(tf)
-    return Postings(ids.astype(np.int64), tf[ids])
+        return Postings(body_ids, tf)
+    # Both lists are sorted and unique: titles' counts join the body's where both have the gram,
+    # and the other titles' documents are inserted in order (no scratch array over the segment).
+    at, held = _lookup(body_ids, title_ids)
+    tf[at[held]] += TITLE_REPEAT * title_counts[held]
+    if held.all():
+        return Postings(body_ids, tf)
+    extra = ~held
+    where = np.searchsorted(body_ids, title_ids[extra])
+    ids = np.insert(body_ids, where, title_ids[extra])
+    return Postings(ids, np.insert(tf, where, TITLE_REPEAT * title_counts[extra].astype(np.float64)))
 
 
 def gram_doc_frequency(reader: object, gram: str) -> int:
