@@ -162,13 +162,21 @@ class Evaluator:
             if narrowing:
                 # Each part of an AND is looked at only where the parts before it matched.
                 within = found.mask
-        combine = np.logical_and if narrowing else np.logical_or
-        mask = combine.reduce([s.mask for s in subs])
-        # Unmatched documents score 0 in every part, so the sum is the matching parts' sum.
-        scores = np.add.reduce([s.scores for s in subs])
+        # In place, part after part: the same sums in the same order as a reduce over the stacked
+        # parts, without stacking them (each part is an array over every document).
+        mask = subs[0].mask.copy()
+        scores = subs[0].scores.copy()
+        for sub in subs[1:]:
+            if narrowing:
+                mask &= sub.mask
+            else:
+                mask |= sub.mask
+            # Unmatched documents score 0 in every part, so the sum is the matching parts' sum.
+            scores += sub.scores
         if q.boost != 1.0:
-            scores = scores * q.boost
-        return Evaluated(mask, np.where(mask, scores, 0.0))
+            scores *= q.boost
+        scores[~mask] = 0.0
+        return Evaluated(mask, scores)
 
     def _phrase(self, q: wq.Phrase, within: np.ndarray | None) -> Evaluated:
         allowed = live_mask(self.searcher) if within is None else within & live_mask(self.searcher)
