@@ -121,6 +121,11 @@ def _found(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return at[held]
 
 
+def _held(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Whether each of `wanted` is in the sorted `ids`."""
+    return _lookup(ids, wanted)[1]
+
+
 def _lookup(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each of `wanted` would be in the sorted `ids`, and whether it is there."""
     if not len(ids):
@@ -178,20 +183,23 @@ def _flat_phrase(
     reach: np.ndarray | None = None
     for term, picked in zip(ranges, picks, strict=True):
         positions, owners = flat.positions_of(term, picked)
-        keys = (owners << 32) + positions
+        # Owners ascend and so do positions within a posting: the keys come sorted, and a
+        # stable sort (timsort) only checks that. Sorted keys are looked up by bisection.
+        keys = np.sort((owners << 32) + positions, kind="stable")
         if reach is None:
-            reach = np.sort(keys)
+            reach = keys
         elif slop <= 1:
-            reach = keys[np.isin(keys - 1, reach)]
+            reach = keys[_held(reach, keys - 1)]
         else:
             before = np.searchsorted(reach, keys - 1, side="right") - 1
             ok = before >= 0
             ok[ok] = reach[before[ok]] >= keys[ok] - slop
-            reach = np.sort(keys[ok])
+            reach = keys[ok]
         if not len(reach):
             return empty
     assert reach is not None
-    hits = np.unique(reach >> 32)
+    owners = reach >> 32
+    hits = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
     found_weights = [flat.counts(t)[picked[hits]] * boost for t, picked in zip(ranges, picks, strict=True)]
     return candidates[hits], found_weights
 
