@@ -21,16 +21,21 @@ _IS_KANJI = re.compile(f"[{_KANJI}]")
 KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
+# The characters whose lower case alone differs from theirs inside str.lower() of a string.
+_LOWER_APART = re.compile("([\u0130\u03a3])")
 
 
 def ngram_text(value: str) -> tuple[NormalizedText, str]:
     """The text as the n-gram fields see it (NFKC, lower case, iteration marks written out), with its offset map."""
     norm = NormalizedText(value)
-    # Lower-case only where it keeps the length, so offsets stay exact. The whole string at
-    # once when that equals lower-casing each character (no expansion, no final sigma).
-    lowered = norm.text.lower()
-    if len(lowered) != len(norm.text) or "Σ" in norm.text:
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm.text)
+    # Lower-case only where it keeps the length, so offsets stay exact: each character as it
+    # lower-cases alone. Only İ (two characters in lower case) and Σ (ς or σ by its neighbours)
+    # differ from lower-casing the whole string, so the string is lower-cased around them.
+    text = norm.text
+    if _LOWER_APART.search(text) is None:
+        return norm, expand_iteration_marks(text.lower())
+    pieces = _LOWER_APART.split(text)
+    lowered = "".join(p.lower() if i % 2 == 0 or len(p.lower()) == 1 else p for i, p in enumerate(pieces))
     return norm, expand_iteration_marks(lowered)
 
 
