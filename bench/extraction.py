@@ -114,7 +114,7 @@ def totals(scores: list[Score], cases: list[Case]) -> dict[str, int]:
         "date_wrong": sum(s.date == "wrong" for s in scores),
         "date_missing": sum(s.date == "missing" for s in scores),
         "category_pages": sum(1 for c in cases if c.category),
-        "category": sum(s.category for s in scores),
+        "category": sum(s.category for s in scores),  # a page without a category counts when none is found
     }
 
 
@@ -135,7 +135,7 @@ def print_report(scores: list[Score], cases: list[Case]) -> None:
     print(
         f"\ntitle right {t['title']}/{t['pages']}, first+last sentence kept {t['body']}/{t['pages']}, "
         f"boilerplate-free {t['clean']}/{t['pages']}, date right {t['date_right']}/{t['dated_pages']} "
-        f"(wrong {t['date_wrong']}, missing {t['date_missing']}), category right {t['category']}/{t['category_pages']}"
+        f"(wrong {t['date_wrong']}, missing {t['date_missing']}), category right {t['category']}/{t['pages']}"
     )
 
 
