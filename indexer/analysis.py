@@ -18,7 +18,7 @@ from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilte
 
 # Bump when extraction or analysis output changes: every document's digest includes it, so the
 # next incremental run re-indexes everything with the new analysis.
-ANALYSIS_VERSION = "ja-7"
+ANALYSIS_VERSION = "ja-8"
 
 # Marks that combine with the character before them (dakuten, handakuten, and
 # the generic combining range); NFKC must see them together with their base.

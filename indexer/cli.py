@@ -1,4 +1,4 @@
-"""Command line: `python -m indexer [--corpus DIR] [--index DIR] [--rebuild] [--jobs N]`."""
+"""Command line: `python -m indexer [--corpus DIR] [--index DIR] [--rebuild] [--jobs N] [--profiles FILE]`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from indexer.extract import ExtractionError
 from indexer.pipeline import Analyzed, IndexWriteError, run
+from indexer.profiles import NO_PROFILES, ProfileError, Profiles, load_profiles
 from indexer.store import IndexBusyError
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "var/index"
+# Site profiles read by default when this file stands at the corpus root.
+PROFILES_NAME = "profiles.toml"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait up to this long for another running indexer to finish (default: exit at once)",
     )
+    parser.add_argument(
+        "--profiles",
+        metavar="FILE",
+        help=f"site profiles (TOML): CSS selectors per folder or URL (default: CORPUS/{PROFILES_NAME} if present)",
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="PAGE",
+        help="print what the extractor takes from one page and what it drops (by which rule); index nothing",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no per-file warnings")
     return parser
+
+
+def _profiles(option: str | None, corpus: str) -> Profiles:
+    """The profiles named on the command line, else CORPUS/profiles.toml when it exists, else none."""
+    if option is not None:
+        return load_profiles(option) if option else NO_PROFILES
+    default = Path(corpus) / PROFILES_NAME
+    return load_profiles(default) if default.is_file() else NO_PROFILES
 
 
 def _positive_int(value: str) -> int:
@@ -77,6 +100,13 @@ def _progress_bar(enabled: bool):  # noqa: ANN202 - returns the pipeline's progr
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the indexer; exit 0 unless the index could not be written."""
     args = build_parser().parse_args(argv)
+    try:
+        profiles = _profiles(args.profiles, args.corpus)
+    except ProfileError as exc:
+        print(f"indexer: error: {exc}", file=sys.stderr)
+        return 1
+    if args.explain:
+        return _explain(args.explain, args.corpus, profiles)
     show_progress = not args.quiet and sys.stderr.isatty()
     try:
         summary = run(
@@ -86,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             lock_wait=args.wait,
             progress=_progress_bar(show_progress),
+            profiles=profiles,
         )
     except IndexBusyError as exc:
         print(f"indexer: {exc}", file=sys.stderr)
@@ -99,4 +130,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path, warning in summary.warnings:
             print(f"indexer: warning: {path}: {warning}", file=sys.stderr)
     print(summary.line())
+    return 0
+
+
+def _explain(page: str, corpus: str, profiles: Profiles) -> int:
+    from indexer.explain import explain
+
+    try:
+        print(explain(Path(page), Path(corpus), profiles))
+    except OSError as exc:
+        print(f"indexer: cannot read {page}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except ExtractionError as exc:
+        print(f"indexer: cannot extract {page}: {exc}", file=sys.stderr)
+        return 1
     return 0

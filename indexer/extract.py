@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
+from indexer.boilerplate import Trace, choose_body, describe, prune
+from indexer.dates import dates_in, find_date, parse_date
 from indexer.encoding import DecodeError, decode_html
+from indexer.metadata import article_ld, find_category, find_tags, find_title, json_ld, meta
+from indexer.profiles import NO_PROFILES, Profiles, SiteProfile
+from indexer.text import clean_inline, drop_link_lists, join_lines, text_of
+
+__all__ = [
+    "Article",
+    "ExtractionError",
+    "Trace",
+    "drop_link_lists",
+    "extract_article",
+    "extract_file",
+    "join_lines",
+    "parse_date",
+    "text_of",
+]
 
 
 class ExtractionError(ValueError):
@@ -32,131 +47,69 @@ class Article:
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
-# Where the article text lives, most specific first.
-_BODY_SELECTORS = (
-    "[itemprop=articleBody]",
-    ".entry-content",
-    ".post-content",
-    ".article-body",
-    ".post-body",
-    "article",
-    "main",
-    "[role=main]",
-)
 _ARTICLE_SELECTORS = ("article", "[itemtype$=BlogPosting]", "[itemtype$=Article]", "main", "[role=main]")
 
-# Never article text, wherever they appear.
-_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "form", "button", "svg", "nav", "aside")
-_DROP_SELECTORS = (
-    ".toc, #toc, .ez-toc-container, .sharedaddy, .share, .share-buttons, .sns, .social",
-    ".related, .related-posts, .yarpp-related, .post-navigation, .comments-area, #comments",
-    ".breadcrumb, .breadcrumbs, .advertisement, .ad, .widget, .sidebar, .author-box",
-    # Broken markup can pull the article footer (tags, share buttons) into the body.
-    ".entry-footer, .tag-links, .post-tags, .tags-links",
-)
 
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "blockquote",
-        "br",
-        "caption",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "tfoot",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
-_CELL_TAGS = frozenset({"td", "th"})
-# A heading over a list of links to other articles, written inside the article text
-# (■関連記事, 【関連情報】, …の記事をもっと見る): navigation, like the CMS's own lists.
-_LINK_LIST_HEADING = re.compile(
-    r"関連(?:記事|リンク|情報|ニュース|サイト|エントリー?|する(?:記事|投稿))"
-    r"|(?:あわせて|合わせて)読みたい|おすすめ(?:記事|ニュース|特集)|オススメ記事|人気記事|最新記事"
-    r"|記事をもっと(?:見る|みる)|記事一覧"
-)
-_LINK_LIST_HEADING_CHARS = 40
-_LINK_LINE = re.compile(r"(?:[・•･\-‐－▶►>＞→]|https?://)")
-_SITE_NAME_SEPARATORS = re.compile(r"\s+[|｜\-–—:]\s+|｜")
-_LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\n\f\v]*")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-_JA_DATE = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})")
-
-
-def extract_file(data: bytes, path: str) -> Article:
+def extract_file(data: bytes, path: str, *, profiles: Profiles = NO_PROFILES, trace: Trace | None = None) -> Article:
     """Decode and extract one page; raise ExtractionError with a reason."""
     try:
         decoded = decode_html(data)
     except DecodeError as exc:
         msg = f"cannot decode: {exc}"
         raise ExtractionError(msg) from exc
-    article = extract_article(decoded.text, path)
+    article = extract_article(decoded.text, path, profiles=profiles, trace=trace)
     if decoded.warning:
-        return _with_warning(article, decoded.warning)
+        return replace(article, warnings=(*article.warnings, decoded.warning))
     return article
 
 
-def _with_warning(article: Article, warning: str) -> Article:
-    from dataclasses import replace
-
-    return replace(article, warnings=(*article.warnings, warning))
-
-
-def extract_article(html: str, path: str) -> Article:
-    """Extract title, body and metadata from page text."""
+def extract_article(  # noqa: PLR0912 - each field: the heuristics, then the profile's override
+    html: str, path: str, *, profiles: Profiles = NO_PROFILES, trace: Trace | None = None
+) -> Article:
+    """Extract title, body and metadata from page text; `trace` collects where each part came from."""
     with warnings.catch_warnings():
         # An XHTML dump opening with <?xml …?> is still a CMS page: parsed as HTML on purpose.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(html, "lxml")
     root = _first(soup, _ARTICLE_SELECTORS) or soup.body or soup
+    url = meta(soup, link_rel="canonical") or meta(soup, prop="og:url")
+    profile = (profiles.for_path(path) or profiles.for_url(url)) if profiles.sites else None
+    notes: list[str] = []
+    sources: dict[str, str] = {}
+    ld = article_ld(json_ld(soup))
 
-    title = _title(soup, root)
-    date = _date(soup, root)
-    category = _category(soup, root)
-    tags = _tags(soup, root)
-    url = _meta(soup, link_rel="canonical") or _meta(soup, prop="og:url")
+    title, title_el, sources["title"] = find_title(soup, root, ld)
+    if profile and profile.title and (found := _picked(soup, profile, "title", notes)) is not None:
+        title, title_el, sources["title"] = clean_inline(found.get_text()), found, _rule(profile, "title")
+    date, sources["date"] = find_date(soup, root, title_el, ld, url)
+    if profile and profile.date and (found := _picked(soup, profile, "date", notes)) is not None:
+        date, sources["date"] = _date_of(found), _rule(profile, "date")
+    category, sources["category"] = find_category(soup, root, title_el, ld, title)
+    if profile and profile.category and (found := _picked(soup, profile, "category", notes)) is not None:
+        category, sources["category"] = clean_inline(found.get_text()), _rule(profile, "category")
+    tags = find_tags(soup, root, ld)
+    if profile and profile.tags:
+        if picked := [t for el in soup.select(profile.tags) if (t := clean_inline(el.get_text()))]:
+            tags, sources["tags"] = tuple(dict.fromkeys(picked)), _rule(profile, "tags")
+        else:
+            notes.append(f"{profile.label}: tags selector {profile.tags!r} matched nothing")
 
-    body_root = _first(root, _BODY_SELECTORS) or root
-    for tag in body_root.find_all(_DROP_TAGS):
-        tag.decompose()
-    for selector in _DROP_SELECTORS:
-        for tag in body_root.select(selector):
-            tag.decompose()
-    if body_root.name == "article" or body_root is root:
-        # Outside .entry-content the article's own header and footer hold the
-        # title, meta line and tag list, already extracted above.
-        for tag in body_root.find_all(["header", "footer"]):
-            tag.decompose()
+    body_root, sources["body"] = choose_body(root)
+    if profile and profile.body and (found := _picked(soup, profile, "body", notes)) is not None:
+        body_root, sources["body"] = found, _rule(profile, "body")
+    sources["body"] += f": {describe(body_root)}" if isinstance(body_root, Tag) and body_root.name else ""
+    if profile:
+        for selector in profile.drop:
+            for tag in body_root.select(selector):
+                if not tag.decomposed:
+                    if trace is not None:
+                        trace.drop(tag, f"{profile.label}: drop {selector!r}")
+                    tag.decompose()
+    prune(body_root, title_el, trace, whole_article=body_root.name == "article" or body_root is root)
     body = drop_link_lists(text_of(body_root))
     first, _, rest = body.partition("\n")
     if title and first == title:
-        # The h1 itself, when the body element contains it: not body text.
+        # The title itself, when the body element contains it: not body text.
         body = rest
 
     if not title and not body:
@@ -165,7 +118,9 @@ def extract_article(html: str, path: str) -> Article:
     if not body:
         msg = "the article has no text"
         raise ExtractionError(msg)
-    description = _meta(soup, name="description") or _meta(soup, prop="og:description") or _lead(body)
+    description = meta(soup, name="description") or meta(soup, prop="og:description") or _lead(body)
+    if trace is not None:
+        trace.sources.update(sources)
     return Article(
         path=path,
         title=title or _lead(body, 40),
@@ -173,8 +128,9 @@ def extract_article(html: str, path: str) -> Article:
         date=date,
         category=category,
         tags=tags,
-        description=_clean_inline(description),
+        description=clean_inline(description),
         url=url,
+        warnings=tuple(notes),
     )
 
 
@@ -186,173 +142,27 @@ def _first(node: Tag | BeautifulSoup, selectors: tuple[str, ...]) -> Tag | None:
     return None
 
 
-def _meta(soup: BeautifulSoup, *, name: str = "", prop: str = "", link_rel: str = "") -> str:
-    if link_rel:
-        tag = soup.find("link", rel=link_rel, href=True)
-        return str(tag["href"]).strip() if tag else ""
-    attrs = {"name": name} if name else {"property": prop}
-    tag = soup.find("meta", attrs=attrs, content=True)
-    return str(tag["content"]).strip() if tag else ""
+def _picked(soup: BeautifulSoup, profile: SiteProfile, key: str, notes: list[str]) -> Tag | None:
+    """The element a profile names for a field; a note for the editor when it matches nothing."""
+    selector = str(getattr(profile, key))
+    found = soup.select_one(selector)
+    if found is None:
+        notes.append(f"{profile.label}: {key} selector {selector!r} matched nothing; used the heuristics")
+    return found
 
 
-def _title(soup: BeautifulSoup, root: Tag | BeautifulSoup) -> str:
-    h1 = root.find("h1") or soup.select_one(".entry-title")
-    if h1 is not None and (text := _clean_inline(h1.get_text())):
-        return text
-    if og := _meta(soup, prop="og:title"):
-        return _clean_inline(og)
-    if soup.title and soup.title.string:
-        # "<article> | <site>": keep the part before the site name.
-        return _clean_inline(_SITE_NAME_SEPARATORS.split(soup.title.string)[0])
-    return ""
+def _rule(profile: SiteProfile, key: str) -> str:
+    return f"{profile.label}: {key} = {getattr(profile, key)!r}"
 
 
-def _date(soup: BeautifulSoup, root: Tag | BeautifulSoup) -> dt.date | None:
-    candidates: list[str] = []
-    for time_tag in root.select("time.published[datetime]") + root.select("time[datetime]"):
-        candidates.append(str(time_tag["datetime"]))
-    candidates.append(_meta(soup, prop="article:published_time"))
-    candidates.extend(t.get_text() for t in root.find_all("time"))
-    for value in candidates:
-        if parsed := parse_date(value):
-            return parsed
-    return None
-
-
-def parse_date(value: str) -> dt.date | None:
-    """Parse an ISO 8601 or a Japanese 2019年5月20日 date; None if it is neither."""
-    value = unicodedata.normalize("NFKC", value).strip()
-    if not value:
-        return None
-    try:
-        # The date as written, in the page's own time zone.
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    if m := _JA_DATE.search(value):
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    return None
-
-
-def _category(soup: BeautifulSoup, root: Tag | BeautifulSoup) -> str:
-    for selector in ('a[rel~="category"]', ".cat-links a", ".category a", ".post-category"):
-        tag = root.select_one(selector) or soup.select_one(selector)
-        if tag is not None and (text := _clean_inline(tag.get_text())):
-            return text
-    if section := _meta(soup, prop="article:section"):
-        return _clean_inline(section)
-    crumbs = soup.select(".breadcrumb li, .breadcrumbs li")
-    if len(crumbs) >= 3:
-        return _clean_inline(crumbs[-2].get_text())
-    return ""
-
-
-def _tags(soup: BeautifulSoup, root: Tag | BeautifulSoup) -> tuple[str, ...]:
-    found: list[str] = []
-    for a in root.select('a[rel~="tag"]'):
-        if "category" in (a.get("rel") or []):
-            continue
-        found.append(a.get_text())
-    if not found:
-        found = [str(m["content"]) for m in soup.find_all("meta", property="article:tag", content=True)]
-    seen: dict[str, None] = {}
-    for tag in found:
-        if text := _clean_inline(tag):
-            seen.setdefault(text, None)
-    return tuple(seen)
+def _date_of(tag: Tag) -> dt.date | None:
+    for attr in ("datetime", "content", "title"):
+        if tag.get(attr) and (d := parse_date(str(tag[attr]))):
+            return d
+    found = dates_in(tag.get_text(" "))
+    return found[0][1] if found else None
 
 
 def _lead(body: str, limit: int = 120) -> str:
     first = body.split("\n", 1)[0]
     return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
-def _clean_inline(text: str) -> str:
-    return join_lines(text).strip()
-
-
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F", "H")
-
-
-def join_lines(text: str) -> str:
-    """Join hard-wrapped lines: no space between Japanese characters, one space otherwise."""
-
-    def joiner(m: re.Match[str]) -> str:
-        before = text[m.start() - 1] if m.start() > 0 else ""
-        after = text[m.end()] if m.end() < len(text) else ""
-        if not before or not after or (_is_wide(before) and _is_wide(after)):
-            return ""
-        return " "
-
-    return _SPACES.sub(" ", _LINE_BREAK.sub(joiner, text))
-
-
-def drop_link_lists(body: str) -> str:
-    """The body without lists of links to other articles that stand under a heading such as ■関連記事.
-
-    Such a list holds other articles' headlines word for word, so every one of those
-    articles would be found here too. Only a short heading line followed by list
-    items (・…, a bare URL) counts; the heading and its items go.
-    """
-    lines = body.split("\n")
-    kept: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if (
-            len(line) <= _LINK_LIST_HEADING_CHARS
-            and _LINK_LIST_HEADING.search(line)
-            and i + 1 < len(lines)
-            and _LINK_LINE.match(lines[i + 1])
-        ):
-            i += 1
-            while i < len(lines) and _LINK_LINE.match(lines[i]):
-                i += 1
-            continue
-        kept.append(line)
-        i += 1
-    return "\n".join(kept)
-
-
-def text_of(root: Tag | BeautifulSoup) -> str:
-    """The visible text of an element: one line per block, lines joined without spaces between Japanese."""
-    blocks: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        line = join_lines("".join(current)).strip(" \u3000")
-        if line:
-            blocks.append(line)
-        current.clear()
-
-    # An explicit stack, not recursion: hostile pages nest thousands deep.
-    stack = [iter(root.children)]
-    kinds = [""]
-    while stack:
-        child = next(stack[-1], None)
-        if child is None:
-            stack.pop()
-            kind = kinds.pop()
-            if kind == "block":
-                flush()
-            elif kind == "cell":
-                current.append(" ")
-            continue
-        if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
-            continue
-        if isinstance(child, NavigableString):
-            current.append(str(child))
-        elif isinstance(child, Tag) and child.name not in _DROP_TAGS:
-            kind = "block" if child.name in _BLOCK_TAGS else "cell" if child.name in _CELL_TAGS else ""
-            if kind == "block":
-                flush()
-            elif kind == "cell":
-                current.append(" ")
-            stack.append(iter(child.children))
-            kinds.append(kind)
-    flush()
-    return "\n".join(blocks)

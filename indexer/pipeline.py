@@ -20,6 +20,7 @@ from whoosh.index import Index
 from indexer.analysis import ANALYSIS_VERSION
 from indexer.extract import ExtractionError, extract_file
 from indexer.leanwriter import LeanWriter, written_by_this_version
+from indexer.profiles import NO_PROFILES, Profiles
 from indexer.schema import build_schema, to_document
 from indexer.store import IndexLocation
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
@@ -49,6 +50,8 @@ class Summary:
     rebuilt: bool = False
     # Why a full build was needed when an index existed (an older format, other fields).
     rebuild_reason: str = ""
+    # Pages re-indexed only because the site profiles that apply to them changed.
+    reprofiled: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
@@ -56,6 +59,8 @@ class Summary:
         """The one-line report printed at the end of a run."""
         kind = "rebuilt" if self.rebuilt else "indexed"
         reason = f": {self.rebuild_reason}" if self.rebuild_reason else ""
+        if self.reprofiled:
+            reason += f" ({self.reprofiled} re-indexed because their site profile changed)"
         return (
             f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
             f"{self.unchanged} unchanged, {self.skipped} skipped in {self.seconds:.1f}s{reason}"
@@ -69,6 +74,7 @@ class SourceFile:
     path: str
     abspath: str
     digest: str
+    profiles: Profiles = field(default=NO_PROFILES, compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,11 @@ def content_digest(data: bytes) -> str:
     digest = hashlib.sha256(ANALYSIS_VERSION.encode("ascii") + b"\0")
     digest.update(data)
     return digest.hexdigest()
+
+
+def page_digest(content: str, fingerprint: str) -> str:
+    """A page's digest in the index: its content's, and the site profiles' that apply to it, if any."""
+    return f"{content}+{fingerprint}" if fingerprint else content
 
 
 class DigestCache:
@@ -143,7 +154,12 @@ class DigestCache:
             tmp.unlink(missing_ok=True)  # only a cache: the next run reads the pages again
 
 
-def scan_corpus(corpus: Path, problems: list[tuple[str, str]], cache: DigestCache | None = None) -> list[SourceFile]:
+def scan_corpus(
+    corpus: Path,
+    problems: list[tuple[str, str]],
+    cache: DigestCache | None = None,
+    profiles: Profiles = NO_PROFILES,
+) -> list[SourceFile]:
     """Every *.html / *.htm under the corpus, with its digest, sorted by key."""
     if not corpus.is_dir():
         msg = f"corpus directory not found: {corpus}"
@@ -172,7 +188,7 @@ def scan_corpus(corpus: Path, problems: list[tuple[str, str]], cache: DigestCach
             except OSError as exc:
                 problems.append((key, f"cannot read: {exc.strerror or exc}"))
                 continue
-            found.append(SourceFile(key, abspath, digest))
+            found.append(SourceFile(key, abspath, page_digest(digest, profiles.fingerprint(key)), profiles))
     return found
 
 
@@ -206,8 +222,9 @@ def analyze_file(src: SourceFile) -> Analyzed:
     except OSError as exc:
         return Analyzed(src.path, None, f"cannot read: {exc.strerror or exc}")
     try:
-        article = extract_file(data, src.path)
-        doc = to_document(article, content_digest(data), _worker_schema())
+        article = extract_file(data, src.path, profiles=src.profiles)
+        digest = page_digest(content_digest(data), src.profiles.fingerprint(src.path))
+        doc = to_document(article, digest, _worker_schema())
     except ExtractionError as exc:
         return Analyzed(src.path, None, str(exc))
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop the run
@@ -237,6 +254,7 @@ def run(
     jobs: int | None = None,
     lock_wait: float = 0.0,
     progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None = None,
+    profiles: Profiles = NO_PROFILES,
 ) -> Summary:
     """Bring the index at `index_path` up to date with `corpus` and say what changed."""
     started = time.perf_counter()
@@ -246,7 +264,7 @@ def run(
     with loc.lock(wait=lock_wait):
         loc.collect_garbage()
         cache = DigestCache(loc.digest_cache, os.path.abspath(corpus))
-        sources = scan_corpus(Path(corpus), summary.problems, cache)
+        sources = scan_corpus(Path(corpus), summary.problems, cache, profiles)
         cache.save(s.path for s in sources)
         summary.skipped = len(summary.problems)
         current = {s.path: s for s in sources}
@@ -260,6 +278,11 @@ def run(
         words = read_user_dictionary()
         forced = _dictionary_changes(ix, loc, words, existing) if ix is not None else set()
         todo = [s for s in sources if existing.get(s.path) != s.digest or s.path in forced]
+        summary.reprofiled = sum(
+            1
+            for s in todo
+            if s.path in existing and existing[s.path] != s.digest and _content(existing[s.path]) == _content(s.digest)
+        )
         deleted = sorted(set(existing) - set(current))
         summary.unchanged = len(sources) - len(todo)
         if not todo and not deleted and ix is not None:
@@ -287,6 +310,10 @@ def run(
             loc.publish(gen)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _content(digest: str) -> str:
+    return digest.split("+", 1)[0]
 
 
 def _open_compatible(loc: IndexLocation, schema: Schema) -> tuple[Index | None, str]:

@@ -182,3 +182,161 @@ def test_an_xhtml_dump_is_parsed_as_html_without_a_warning() -> None:
     page = '<?xml version="1.0" encoding="utf-8"?>\n<html><body><article><h1>見出し</h1><p>本文です。</p></article>'
     article = extract_article(page, "x.html")  # the test run turns warnings into errors
     assert (article.title, article.body) == ("見出し", "本文です。")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019.02.22", dt.date(2019, 2, 22)),
+        ("2019年02月22日 06時00分 公開", dt.date(2019, 2, 22)),
+        ("更新日：令和5年4月1日", dt.date(2023, 4, 1)),
+        ("平成31年4月30日", dt.date(2019, 4, 30)),
+        ("1604406600", dt.date(2020, 11, 3)),  # Hatena's epoch seconds, in Japan time
+        ("0120-123-456", None),  # a phone number
+        ("Copyright 1999-2004", None),
+        ("2/22(木) 6:00", None),  # no year: not guessed
+    ],
+)
+def test_parse_date_shapes(value: str, expected: dt.date | None) -> None:
+    assert parse_date(value) == expected
+
+
+def _page(head: str, body: str, title: str = "記事の見出し") -> str:
+    return f"<html><head><title>{title} | サイト</title>{head}</head><body>{body}</body></html>"
+
+
+ARTICLE = "<h1>記事の見出し</h1><p>本文の一文目です。</p><p>本文の二文目です。</p>"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        ('<meta name="pubdate" content="2021-11-05T12:10:00+09:00">', ARTICLE, dt.date(2021, 11, 5)),
+        ('<meta name="DC.date" content="2020-09-18">', ARTICLE, dt.date(2020, 9, 18)),
+        ('<meta name="citation_date" content="2022/08/09">', ARTICLE, dt.date(2022, 8, 9)),
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2024-02-22"}</script>',
+            ARTICLE,
+            dt.date(2024, 2, 22),
+        ),
+        ("", f'<div class="head">{ARTICLE}<p class="date">2019/02/22 6:00</p></div>', dt.date(2019, 2, 22)),
+        # The published date wins over a last-updated line written first, and over og:updated_time.
+        (
+            '<meta property="og:updated_time" content="2023-01-10">',
+            f'<div>{ARTICLE}<p class="meta">最終更新日：2023年1月10日 公開日：2022年12月1日</p></div>',
+            dt.date(2022, 12, 1),
+        ),
+        ('<link rel="canonical" href="https://x.example.jp/articles/20190222/k00/1c">', ARTICLE, dt.date(2019, 2, 22)),
+        # Only a last-modified date: still the page's date.
+        ('<meta property="og:updated_time" content="2024-11-30T15:20:00+09:00">', ARTICLE, dt.date(2024, 11, 30)),
+        # A sidebar's dates belong to other articles; a copyright year is no date.
+        (
+            "",
+            f'<div class="wrap"><div>{ARTICLE}</div><aside><span class="post-date">2019年2月11日</span></aside>'
+            "<p>Copyright 2017-2024</p></div>",
+            None,
+        ),
+    ],
+)
+def test_date_shapes(head: str, body: str, expected: dt.date | None) -> None:
+    assert extract_article(_page(head, body), "a.html").date == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        ('<meta property="article:section" content="経済">', ARTICLE, "経済"),
+        (
+            '<script type="application/ld+json">{"@type":"Article","articleSection":["地域","交通"]}</script>',
+            ARTICLE,
+            "地域",
+        ),
+        # Breadcrumbs: links only, list items, microdata, JSON-LD; the home page and the article itself left out.
+        (
+            "",
+            '<div class="topicpath"><a href="/">トップ</a> &gt; <a href="/b/">野球</a> &gt; '
+            f'<a href="/b/n/">プロ野球</a></div>{ARTICLE}',
+            "プロ野球",
+        ),
+        (
+            "",
+            '<nav aria-label="breadcrumb"><ol><li><a href="/">ホーム</a></li><li><a href="/k/">くらし</a></li>'
+            f"<li>記事の見出し</li></ol></nav>{ARTICLE}",
+            "くらし",
+        ),
+        (
+            "",
+            '<div itemscope itemtype="https://schema.org/BreadcrumbList"><span itemprop="itemListElement">'
+            '<a href="/">TOP</a></span> › <span itemprop="itemListElement"><a href="/c/">連載</a></span></div>'
+            f"{ARTICLE}",
+            "連載",
+        ),
+        (
+            '<script type="application/ld+json">{"@type":"BreadcrumbList","itemListElement":[{"@type":"ListItem",'
+            '"position":2,"item":{"@id":"https://x.jp/c/","name":"Linux"}},{"@type":"ListItem","position":1,'
+            '"item":{"@id":"https://x.jp/","name":"ブログ"}}]}</script>',
+            ARTICLE,
+            "Linux",
+        ),
+        # A category-like class beside the title or date, with or without a link.
+        (
+            "",
+            f'<div class="article-head">{ARTICLE}<p><span class="category">プロ野球</span>2019年2月22日</p></div>',
+            "プロ野球",
+        ),
+        (
+            "",
+            f'<div class="head"><div class="article-header__category"><a href="/g/">働き方</a></div>{ARTICLE}</div>',
+            "働き方",
+        ),
+        (
+            "",
+            f'<div class="entry">{ARTICLE}<ul><li><a href="/blog-category-3.html">カテゴリ:温泉と宿</a>'
+            "</li></ul></div>",
+            "温泉と宿",
+        ),
+        ("", ARTICLE, ""),
+    ],
+)
+def test_category_shapes(head: str, body: str, expected: str) -> None:
+    assert extract_article(_page(head, body), "a.html").category == expected
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        '<div class="related-entries"><a href="/a/">他の記事のタイトル</a></div>',
+        '<div class="box"><h3>この記事を書いた人</h3><p>東京在住の会社員です。</p></div>',
+        '<div class="box"><p class="t">メールマガジンのご案内</p><p>毎朝お届けします。</p></div>',
+        '<div class="ad-area"><p>スポンサーリンク</p></div>',
+        '<ul><li><a href="/1">他の記事その一</a></li><li><a href="/2">他の記事その二</a></li></ul>',
+        '<p>【関連記事】<br><a href="/1">他の記事その一</a><br><a href="/2">他の記事その二</a></p>',
+        '<a class="card" href="/x/"><div>あわせて読みたい</div><div>他の記事のタイトル</div></a>',
+        '<p>ランキングに参加しています<br><a href="/r/">にほんブログ村</a></p>',
+        "<p>Copyright &copy; 2024 Example Inc. All Rights Reserved.</p>",
+        '<div class="paywall"><p>この記事は有料記事です。続きはログインして。</p></div>',
+    ],
+)
+def test_chrome_inside_the_body_is_dropped(chrome: str) -> None:
+    body = paragraphs("経費精算の締め日は毎月２５日です。", "遅れた申請は翌月に回します。") + chrome
+    article = extract_article(Page(title="t", body_html=body).html(), "a.html")
+    assert article.body == "経費精算の締め日は毎月２５日です。\n遅れた申請は翌月に回します。"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "<p>詳しくは<a href='/x'>国税庁のページ</a>と<a href='/y'>社内規程</a>をご覧ください。</p>",
+        "<ul><li>お問い合わせへの回答のため</li><li>おすすめの勘定科目を選ぶ</li></ul>",
+        "<h2>関連する法律</h2><p>電子帳簿保存法とインボイス制度の二つがあります。</p>",
+        "<section><h2>人気の理由</h2><p>手続きが一枚で済むからです。</p></section>",
+        "<p>取り扱いは<a href='/m/'>マイナンバーの記事</a>のとおりです。</p>",
+    ],
+)
+def test_article_text_that_looks_like_chrome_is_kept(content: str) -> None:
+    article = extract_article(Page(title="t", body_html=content).html(), "a.html")
+    expected = extract_article(Page(title="t", body_html=content).html(), "a.html").body
+    assert article.body == expected
+    from bs4 import BeautifulSoup
+
+    assert article.body.replace("\n", "") == BeautifulSoup(content, "lxml").get_text().replace("\n", "")
