@@ -59,7 +59,17 @@ run: index serve
 dev: install
 	SEARCH_INDEX_DIR=$(INDEX) $(VENV)/bin/flask --app search_app run --debug --host $(HOST) --port $(PORT)
 
-test: install
+# axe-core for the browser suite's accessibility checks, at the version package-lock.json pins.
+# Without npm (or the registry) those checks skip with the reason; the rest of the suite runs.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+		{ cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; } \
+			|| echo "npm ci failed: the axe-core accessibility tests will be skipped" >&2; \
+	else echo "npm not found: the axe-core accessibility tests will be skipped (apt-get install npm)" >&2; fi
+
+test: install $(AXE)
 	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)
 
 # The README's pictures: the bundled corpus served by the production server, photographed in Chromium.
@@ -93,5 +103,5 @@ format: install
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache .hypothesis tests/browser/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

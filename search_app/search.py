@@ -12,6 +12,7 @@ from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
+from search_app.browse import Overview, overview
 from search_app.didyoumean import suggest_query, wants_suggestion
 from search_app.evaluate import Evaluator
 from search_app.facets import Facets, count_facets, facet_table
@@ -105,6 +106,11 @@ class SearchService:
         """Documents in the live index."""
         with self.handle.searcher() as s:
             return s.doc_count()
+
+    def overview(self) -> Overview:
+        """The newest articles, every category and the commonest tags with counts (built once per index generation)."""
+        with self.handle.searcher() as searcher:
+            return overview(searcher)
 
     def search(
         self,

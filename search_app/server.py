@@ -12,6 +12,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from search_app import create_app
+from search_app.worker import HEADER_FIELD_LIMIT, SearchWorker
 
 
 class _Gunicorn(BaseApplication):
@@ -70,7 +71,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        # gunicorn's sync worker with the app's own request-line cap and error pages (search_app/worker.py).
+        "worker_class": SearchWorker,
+        # 0 lifts gunicorn's own cap (at most 8,190 bytes, less than a 1,000-kanji query needs): the
+        # worker caps the line at REQUEST_LINE_LIMIT instead, before reading any more of it.
+        "limit_request_line": 0,
+        "limit_request_field_size": HEADER_FIELD_LIMIT,
         "preload_app": True,
         "accesslog": "-",
         "timeout": 30,

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from indexer.store import IndexUnavailableError
+from search_app.browse import Overview
 from search_app.links import active_filters, feed_url, url_maker
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
@@ -27,7 +28,7 @@ def render_error(message: str, status: int, query: str = "") -> tuple[str, int]:
 @bp.get("/")
 @bp.get("/search")
 def search() -> Any:
-    """The search page: the box, and results when there is a query or a filter."""
+    """The home page (the box, the newest articles, categories and tags), or results for a query or a filter."""
     query = request.args.get("q", "")
     default_per_page = current_app.config["PER_PAGE"]
     try:
@@ -41,12 +42,14 @@ def search() -> Any:
         return render_error(str(exc), 400, query)
     except IndexUnavailableError:
         return render_error("検索インデックスを準備中です。しばらくしてからもう一度お試しください。", 503, query)
+    if results is None:
+        return render_template("home.html", query=query, overview=_overview(), keep_sort=args.sort)
     pages: list[int] = []
-    if results is not None and results.total:
+    if results.total:
         low = max(1, results.page - _PAGE_WINDOW)
         high = min(results.pages, results.page + _PAGE_WINDOW)
         pages = list(range(low, high + 1))
-    suggestion_url = _with_query(results.suggestion) if results is not None and results.suggestion else None
+    suggestion_url = _with_query(results.suggestion) if results.suggestion else None
     return render_template(
         "search.html",
         query=query,
@@ -54,11 +57,19 @@ def search() -> Any:
         pages=pages,
         url_with=url_maker(args, default_per_page),
         chips=active_filters(args.filters),
-        feed_url=feed_url(args) if results is not None else None,
+        feed_url=feed_url(args),
         # A new query from the box keeps the order the reader chose but not the filters.
         keep_sort=args.sort,
         suggestion_url=suggestion_url,
     )
+
+
+def _overview() -> Overview | None:
+    """What the home page lists; None without an index (the search box still works once one appears)."""
+    try:
+        return get_service().overview()
+    except IndexUnavailableError:
+        return None
 
 
 def _with_query(query: str) -> str:

@@ -118,7 +118,7 @@ def test_indexed_text_is_escaped_in_the_api(hostile_client: FlaskClient) -> None
     assert hit["title"] == "経費<img src=x onerror=alert(1)>の話"  # JSON carries text; clients escape
 
 
-@pytest.mark.parametrize("url", ["/search?q=経費", "/search?q=経費 OR script", "/articles/evil.html?q=経費"])
+@pytest.mark.parametrize("url", ["/", "/search?q=経費", "/search?q=経費 OR script", "/articles/evil.html?q=経費"])
 def test_indexed_text_is_escaped_in_the_pages(hostile_client: FlaskClient, url: str) -> None:
     response = hostile_client.get(url)
     assert response.status_code == 200

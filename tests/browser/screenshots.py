@@ -1,4 +1,4 @@
-"""Screenshots for the README (`make screenshots`): the search and article pages at desktop and phone width."""
+"""Screenshots for the README (`make screenshots`): the home, search and article pages at desktop and phone width."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ VIEWPORTS = {
 }
 # A desktop page taller than this is cut: the README shows what a reader sees first and a little more
 # (the whole article, down to 関連する記事, fits under the article's limit).
-MAX_HEIGHT = {"search": 1800, "article": 3600}
+MAX_HEIGHT = {"home": 1800, "search": 1800, "article": 3600}
 STEP_TIMEOUT_MS = 15_000
 
 
@@ -37,11 +37,13 @@ def shoot(page: Page, target: Path, full: bool) -> None:
 
 
 def reader_visit(browser: Browser, base: str, kind: str, out: Path, query: str) -> None:
-    """Search as a reader, then open the first result; one screenshot of each page."""
+    """Open the home page, search as a reader, then open the first result; one screenshot of each page."""
     context = browser.new_context(base_url=base, locale="ja-JP", **VIEWPORTS[kind])  # type: ignore[arg-type]
     context.set_default_timeout(STEP_TIMEOUT_MS)
     page = context.new_page()
     page.goto("/")
+    page.locator("section.latest li").first.wait_for()
+    shoot(page, out / f"home-{kind}.png", full=kind == "desktop")
     page.locator("input#q").fill(query)
     page.locator("input#q").press("Enter")
     page.wait_for_url(re.compile(r"/search\?"))

@@ -65,7 +65,7 @@ def test_facet_narrows_results_and_its_chip_undoes_it(page: Page, facet: str) ->
     assert total(page) == count < before
     chip = page.locator(f'ul.chips > li > a.chip[data-filter="{facet}"][data-value="{value}"]')
     expect(chip).to_be_visible()
-    expect(chip).to_have_attribute("aria-label", re.compile(f"「{re.escape(value)}」の絞り込みを外す"))
+    expect(chip).to_have_accessible_name(re.compile(f"：{re.escape(value)} の絞り込みを外す"))
     expect(facet_values(page, facet).and_(page.locator(f'[data-value="{value}"]'))).to_have_attribute(
         "aria-current", "true"
     )

@@ -1,0 +1,68 @@
+"""The home page's overview: the newest articles, every category and the commonest tags, counted over the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import weakref
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from search_app.evaluate import Evaluator
+from search_app.facets import Facet, count_facets, facet_table
+from search_app.filters import Filters
+from search_app.retrieval import Matched, run_query
+
+# Articles in the home page's 新着記事 list.
+LATEST_COUNT = 10
+
+
+@dataclass(frozen=True)
+class ArticleLink:
+    """A link to an article, with what tells it apart in a list."""
+
+    path: str
+    title: str
+    date: dt.date | None
+    category: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What an archive shows a reader who has not asked anything yet."""
+
+    documents: int
+    latest: tuple[ArticleLink, ...]
+    # Every category and the commonest tags (facets.MAX_TAG_VALUES), most articles first.
+    categories: tuple[Facet, ...]
+    tags: tuple[Facet, ...]
+
+
+_overviews: weakref.WeakKeyDictionary[Searcher, Overview] = weakref.WeakKeyDictionary()
+_overviews_lock = threading.Lock()
+
+
+def overview(searcher: Searcher) -> Overview:
+    """The overview of the searcher's index, built once while the searcher lives (a reindex opens a new one)."""
+    with _overviews_lock:
+        found = _overviews.get(searcher)
+        if found is None:
+            found = _overviews[searcher] = build_overview(searcher)
+        return found
+
+
+def build_overview(searcher: Searcher) -> Overview:
+    """The listing of every article (as a filtered listing is made), newest first, with its facet counts."""
+    every = Matched(searcher.doc_count_all())
+    total, ranked = run_query(Evaluator(searcher), wq.Every(), LATEST_COUNT, sort="newest", seen=every)
+    counts = count_facets(facet_table(searcher), every.mask, Filters())
+    latest = tuple(_link(searcher.stored_fields(docnum)) for docnum, _ in ranked)
+    return Overview(total, latest, counts.category, counts.tag)
+
+
+def _link(fields: dict) -> ArticleLink:
+    value = fields.get("date")
+    date = value.date() if isinstance(value, dt.datetime) else value if isinstance(value, dt.date) else None
+    return ArticleLink(fields["path"], fields.get("title", "") or fields["path"], date, fields.get("category", ""))
