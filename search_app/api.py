@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, make_response, request
@@ -11,7 +12,7 @@ from indexer.store import IndexUnavailableError
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
 from search_app.search import ArticleView, Hit, SearchPage
-from search_app.services import get_service
+from search_app.services import get_service, log_search
 
 bp = Blueprint("api", __name__)
 
@@ -66,9 +67,11 @@ def search() -> Any:
     """Search as JSON: GET /api/search?q=…&page=…&per_page=…&sort=…&category=…&tag=…&year=…&date_from=…&date_to=…."""
     try:
         args = parse_search_args(request.args, current_app.config["PER_PAGE"])
+        started = time.perf_counter()
         page = get_service().search(
             args.query, args.page, args.per_page, filters=args.filters, sort=args.sort, facets=args.facets
         )
+        log_search(page, time.perf_counter() - started, "api")
     except (BadParameterError, QuerySyntaxError, ValueError) as exc:
         return error_json(str(exc), 400)
     except IndexUnavailableError as exc:
