@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
+from indexer.status import parse_time, read_status
 from indexer.store import IndexUnavailableError
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
@@ -127,12 +128,21 @@ def article(path: str) -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """Liveness and the number of documents; 503 without a readable index."""
+    """Liveness, the number of documents and the index's age (from index-status.json); 503 without an index."""
     try:
         count = get_service().document_count()
     except IndexUnavailableError as exc:
         return jsonify(status="unavailable", error=str(exc)), 503
-    return jsonify(status="ok", documents=count)
+    status = read_status(current_app.config["INDEX_DIR"]) or {}
+    committed = parse_time(status.get("committed_at"))
+    return jsonify(
+        status="ok",
+        documents=count,
+        # Seconds since the indexer's last commit; null before the indexer has written a status.
+        index_age_seconds=round(time.time() - committed, 1) if committed is not None else None,
+        generation=status.get("generation"),
+        last_run=status.get("end"),
+    )
 
 
 @bp.app_errorhandler(HTTPException)

@@ -32,7 +32,11 @@ def get_search_log() -> SearchLog | None:
 
 
 def log_search(page: SearchPage, elapsed: float, source: str) -> None:
-    """Record a search that ran (never its reader: no address, cookie or user agent)."""
+    """Record a search that ran in the log and the metrics (never its reader: no address, cookie or user agent)."""
+    if current_app.extensions.get("metrics"):
+        from search_app.metrics import observe_search
+
+        observe_search(page.total, page.relaxed)
     log = get_search_log()
     if log is None:
         return
