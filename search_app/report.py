@@ -133,7 +133,7 @@ def as_text(report: Report) -> str:
         if not groups:
             lines.append("  (none)")
         for g in groups:
-            extra = f"  → {g.suggestion}" if name == "suggested" else f"  {g.total} results" if name == "top" else ""
+            extra = f"  → {g.suggestion}" if name == "suggested" else f"  {g.total} 件" if name == "top" else ""
             lines.append(f"  {g.count:>5}  {g.example}  (last {_short(g.last_seen)}){extra}")
     lines += ["", "遅かった検索 / slowest searches"]
     if not report.slowest:
