@@ -9,6 +9,7 @@ import json
 import os
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -107,6 +108,18 @@ _SECTIONS = (
 )
 
 
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a reader's query starting with = + - @ is not run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _printable(text: str) -> str:
+    """A reader's query for a terminal: control characters (an escape sequence) shown, never sent."""
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else f"\\u{ord(c):04x}" for c in text)
+
+
 def as_csv(report: Report) -> str:
     """One table: section, normalized, query, count, last_seen, total, suggestion, elapsed_ms."""
     out = io.StringIO()
@@ -114,9 +127,10 @@ def as_csv(report: Report) -> str:
     writer.writerow(["section", "normalized", "query", "count", "last_seen", "total", "suggestion", "elapsed_ms"])
     for name, _ in _SECTIONS:
         for g in getattr(report, name):
-            writer.writerow([name, g.normalized, g.example, g.count, g.last_seen, g.total, g.suggestion or "", ""])
+            row = [name, g.normalized, g.example, g.count, g.last_seen, g.total, g.suggestion or "", ""]
+            writer.writerow([_cell(v) for v in row])
     for s in report.slowest:
-        writer.writerow(["slowest", "", s.query, 1, s.at, s.total, "", s.elapsed_ms])
+        writer.writerow([_cell(v) for v in ["slowest", "", s.query, 1, s.at, s.total, "", s.elapsed_ms]])
     return out.getvalue()
 
 
@@ -134,12 +148,13 @@ def as_text(report: Report) -> str:
             lines.append("  (none)")
         for g in groups:
             extra = f"  → {g.suggestion}" if name == "suggested" else f"  {g.total} 件" if name == "top" else ""
-            lines.append(f"  {g.count:>5}  {g.example}  (last {_short(g.last_seen)}){extra}")
+            lines.append(f"  {g.count:>5}  {_printable(g.example)}  (last {_short(g.last_seen)}){_printable(extra)}")
     lines += ["", "遅かった検索 / slowest searches"]
     if not report.slowest:
         lines.append("  (none)")
     for s in report.slowest:
-        lines.append(f"  {s.elapsed_ms:>8.1f} ms  {s.query or '(filters only)'}  p.{s.page}  ({_short(s.at)})")
+        query = _printable(s.query) or "(filters only)"
+        lines.append(f"  {s.elapsed_ms:>8.1f} ms  {query}  p.{s.page}  ({_short(s.at)})")
     return "\n".join(lines) + "\n"
 
 

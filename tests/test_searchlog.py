@@ -287,3 +287,27 @@ def test_report_without_a_log_says_so(tmp_path: Path, capsys: pytest.CaptureFixt
     assert report.main(["--log", str(tmp_path / "none.sqlite3")]) == 1
     assert "no search log" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "text_shows", "csv_cell"),
+    [
+        ("\x1b[2J経費", "\\u001b[2J経費", "\x1b[2J経費"),
+        ('=HYPERLINK("http://x.example")', "=HYPERLINK", '\'=HYPERLINK("http://x.example")'),
+        ("-2+3", "-2+3", "'-2+3"),
+        ("@SUM(A1)", "@SUM(A1)", "'@SUM(A1)"),
+    ],
+)
+def test_a_readers_query_cannot_drive_the_terminal_or_the_spreadsheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], query: str, text_shows: str, csv_cell: str
+) -> None:
+    db = tmp_path / "hostile.sqlite3"
+    conn = connect(db)
+    SearchLog(db)._write(conn, [_rec(query, 0, 1)])
+    conn.close()
+    assert report.main(["--log", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert text_shows in text and "\x1b" not in text
+    assert report.main(["--log", str(db), "--format", "csv"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert next(r for r in table if r["section"] == "zero_results")["query"] == csv_cell
