@@ -103,7 +103,8 @@ def serve(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, **(env or {})},
+            # Test searches stay out of the repository's own search log unless a test asks for one.
+            env={**os.environ, "SEARCH_LOG_DB": "", **(env or {})},
         )
     try:
         deadline = time.monotonic() + startup
