@@ -13,7 +13,7 @@ from indexer.store import IndexUnavailableError
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
 from search_app.search import ArticleView, Hit, SearchPage
-from search_app.services import get_service, log_search
+from search_app.services import complete, get_service, log_search
 
 bp = Blueprint("api", __name__)
 
@@ -88,7 +88,7 @@ def suggest() -> Any:
     if form not in ("json", "opensearch"):
         return error_json("format は json か opensearch で指定してください", 400)
     try:
-        found = get_service().suggest(prefix)
+        found = complete(prefix)
     except ValueError as exc:
         return error_json(str(exc), 400)
     except IndexUnavailableError as exc:

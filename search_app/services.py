@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from search_app.index import IndexHandle
+from search_app.popular import PopularQueries
 from search_app.search import SearchPage, SearchService
-from search_app.searchlog import SearchLog, make_record
+from search_app.searchlog import SearchLog, make_record, normalize_logged
+from search_app.suggest import MAX_SUGGESTIONS, Suggestion
 
 _EXTENSION = "search_service"
 _LOG = "search_log"
+_POPULAR = "popular_queries"
+# Popular queries among the completions at most.
+POPULAR_COMPLETIONS = 3
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +24,8 @@ def init_app(app: Flask) -> None:
     path = app.config.get("LOG_DB")
     # Only a path or nothing: the writer thread starts with the first search, in the worker.
     app.extensions[_LOG] = SearchLog(str(path), float(app.config["LOG_DAYS"])) if path else None
+    min_count = int(app.config["POPULAR_MIN_COUNT"])
+    app.extensions[_POPULAR] = PopularQueries(str(path), min_count) if path and min_count > 0 else None
 
 
 def get_service() -> SearchService:
@@ -29,6 +36,19 @@ def get_service() -> SearchService:
 def get_search_log() -> SearchLog | None:
     """The current app's search log, or None when it is turned off."""
     return current_app.extensions.get(_LOG)
+
+
+def complete(prefix: str) -> list[Suggestion]:
+    """Completions: up to POPULAR_COMPLETIONS popular queries from the log, then the index's titles and terms."""
+    found = get_service().suggest(prefix)
+    popular: PopularQueries | None = current_app.extensions.get(_POPULAR)
+    if popular is None:
+        return found
+    texts = popular.complete(prefix, POPULAR_COMPLETIONS)
+    seen = {normalize_logged(t) for t in texts}
+    merged = [Suggestion(t, "popular") for t in texts]
+    merged += [s for s in found if s.kind == "title" or normalize_logged(s.text) not in seen]
+    return merged[:MAX_SUGGESTIONS]
 
 
 def log_search(page: SearchPage, elapsed: float, source: str) -> None:

@@ -311,3 +311,35 @@ def test_a_readers_query_cannot_drive_the_terminal_or_the_spreadsheet(
     assert report.main(["--log", str(db), "--format", "csv"]) == 0
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert next(r for r in table if r["section"] == "zero_results")["query"] == csv_cell
+
+
+def test_popular_queries_join_the_completions_but_never_one_that_found_nothing(
+    built_index: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "popular.sqlite3"
+    conn = connect(db)
+    rows_ = [_rec("経費精算の手順", 4, m) for m in range(6)]
+    rows_ += [_rec("経費精算 ｅｘｃｅｌ", 2, m) for m in range(5)] + [_rec("経費精算 excel", 0, 9)]  # once nothing
+    rows_ += [_rec("経費精算 締め日", 1, m) for m in range(2)]  # too rare
+    SearchLog(db)._write(conn, rows_)
+    conn.close()
+    app = make_app(built_index, LOG_DB=str(db), POPULAR_MIN_COUNT=5)
+    found = app.test_client().get("/api/suggest", query_string={"q": "経費"}).json["suggestions"]
+    popular = [s["text"] for s in found if s["kind"] == "popular"]
+    assert popular == ["経費精算の手順"]
+    assert found[0] == {"text": "経費精算の手順", "kind": "popular", "path": None}
+    assert len(found) <= 8
+    opensearch = app.test_client().get("/api/suggest", query_string={"q": "経費", "format": "opensearch"}).json
+    assert opensearch[1][0] == "経費精算の手順"
+    app.extensions["search_service"].handle.close()
+
+
+@pytest.mark.parametrize("config", [{"LOG_DB": ""}, {"POPULAR_MIN_COUNT": 0}])
+def test_no_popular_completions_when_turned_off(built_index: Path, tmp_path: Path, config: dict) -> None:
+    db = tmp_path / "popular.sqlite3"
+    conn = connect(db)
+    SearchLog(db)._write(conn, [_rec("経費精算の手順", 4, m) for m in range(9)])
+    conn.close()
+    app = make_app(built_index, **{"LOG_DB": str(db), **config})
+    found = app.test_client().get("/api/suggest", query_string={"q": "経費"}).json["suggestions"]
+    assert found and all(s["kind"] != "popular" for s in found)
