@@ -12,8 +12,10 @@ EVAL_ARGS ?=
 LDCC ?= ../shared/data/ldcc
 BENCH_ARGS ?=
 LOADTEST_ARGS ?=
+# Passed to python -m search_app report, e.g. REPORT_ARGS='--days 7 --format csv'.
+REPORT_ARGS ?=
 
-.PHONY: help install install-eval index rebuild serve run dev test screenshots eval bench loadtest lint format clean
+.PHONY: help install install-eval index rebuild serve run dev report test screenshots eval bench loadtest lint format clean
 
 help:
 	@echo "make run      set up, index corpus/ into var/index, serve http://$(HOST):$(PORT)/"
@@ -23,6 +25,7 @@ help:
 	@echo "make rebuild  build a fresh index beside the live one and swap it in"
 	@echo "make serve    serve an existing index with gunicorn (HOST=, PORT=)"
 	@echo "make dev      Flask's development server with reload"
+	@echo "make report   what readers searched for, from the search log (REPORT_ARGS=)"
 	@echo "make eval     relevance of the project beside two peers on ../shared/data (EVAL_ARGS=)"
 	@echo "make loadtest wrk for 60 s against the production server while full rebuilds run (not in make test)"
 	@echo "make lint     ruff check and format check"
@@ -68,6 +71,9 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		{ cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; } \
 			|| echo "npm ci failed: the axe-core accessibility tests will be skipped" >&2; \
 	else echo "npm not found: the axe-core accessibility tests will be skipped (apt-get install npm)" >&2; fi
+
+report: install
+	$(PY) -m search_app report $(REPORT_ARGS)
 
 test: install $(AXE)
 	$(PY) -X dev -X warn_default_encoding -m pytest $(PYTEST_ARGS)

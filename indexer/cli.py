@@ -1,4 +1,7 @@
-"""Command line: `python -m indexer [--corpus DIR] [--index DIR] [--rebuild] [--jobs N] [--profiles FILE]`."""
+"""Command line: `python -m indexer [--corpus DIR] [--index DIR] [--rebuild] [--jobs N] [--profiles FILE]`.
+
+`python -m indexer publish DEST` ships the live index to a replica (indexer/publish.py).
+"""
 
 from __future__ import annotations
 
@@ -98,7 +101,12 @@ def _progress_bar(enabled: bool):  # noqa: ANN202 - returns the pipeline's progr
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the indexer; exit 0 unless the index could not be written."""
+    """Run the indexer (or `publish DEST`); exit 0 unless the index could not be written."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["publish"]:
+        from indexer.publish import main as publish
+
+        return publish(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         profiles = _profiles(args.profiles, args.corpus)

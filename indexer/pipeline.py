@@ -22,6 +22,7 @@ from indexer.extract import ExtractionError, extract_file
 from indexer.leanwriter import LeanWriter, written_by_this_version
 from indexer.profiles import NO_PROFILES, Profiles
 from indexer.schema import build_schema, to_document
+from indexer.status import status_path, write_status
 from indexer.store import IndexLocation
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
 from indexer.vocabulary import UserWord, changed_surfaces, read_user_dictionary
@@ -256,8 +257,9 @@ def run(
     progress: Callable[[Iterable[Analyzed], int], Iterable[Analyzed]] | None = None,
     profiles: Profiles = NO_PROFILES,
 ) -> Summary:
-    """Bring the index at `index_path` up to date with `corpus` and say what changed."""
+    """Bring the index at `index_path` up to date with `corpus` and say what changed (also in index-status.json)."""
     started = time.perf_counter()
+    started_at = time.time()
     loc = IndexLocation(index_path)
     summary = Summary()
     jobs = jobs or os.cpu_count() or 1
@@ -289,6 +291,7 @@ def run(
             ix.close()
             write_snapshot(loc.path, words)
             summary.seconds = time.perf_counter() - started
+            _record_status(loc.path, summary, started_at)
             return summary
 
         gen = None
@@ -308,8 +311,17 @@ def run(
         write_snapshot(gen or loc.path, words)
         if gen is not None:
             loc.publish(gen)
-    summary.seconds = time.perf_counter() - started
+        summary.seconds = time.perf_counter() - started
+        _record_status(loc.path, summary, started_at)
     return summary
+
+
+def _record_status(index: Path, summary: Summary, started_at: float) -> None:
+    """Write index-status.json (under the lock); a failure to write it is a warning, not a failed run."""
+    try:
+        write_status(index, summary, started_at, time.time())
+    except OSError as exc:
+        summary.warnings.append((str(status_path(index)), f"cannot write the run's status: {exc}"))
 
 
 def _content(digest: str) -> str:

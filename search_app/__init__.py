@@ -44,10 +44,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["INDEX_DIR"] = os.fspath(app.config["INDEX_DIR"])
 
-    from search_app import api, atom, commands, openapi, opensearch, services, views
+    from search_app import api, atom, commands, metrics, openapi, opensearch, services, views
 
     services.init_app(app)
     commands.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)

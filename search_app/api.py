@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
+from indexer.status import parse_time, read_status
 from indexer.store import IndexUnavailableError
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
 from search_app.search import ArticleView, Hit, SearchPage
-from search_app.services import get_service
+from search_app.services import complete, get_service, log_search
 
 bp = Blueprint("api", __name__)
 
@@ -66,9 +68,11 @@ def search() -> Any:
     """Search as JSON: GET /api/search?q=…&page=…&per_page=…&sort=…&category=…&tag=…&year=…&date_from=…&date_to=…."""
     try:
         args = parse_search_args(request.args, current_app.config["PER_PAGE"])
+        started = time.perf_counter()
         page = get_service().search(
             args.query, args.page, args.per_page, filters=args.filters, sort=args.sort, facets=args.facets
         )
+        log_search(page, time.perf_counter() - started, "api")
     except (BadParameterError, QuerySyntaxError, ValueError) as exc:
         return error_json(str(exc), 400)
     except IndexUnavailableError as exc:
@@ -84,7 +88,7 @@ def suggest() -> Any:
     if form not in ("json", "opensearch"):
         return error_json("format は json か opensearch で指定してください", 400)
     try:
-        found = get_service().suggest(prefix)
+        found = complete(prefix)
     except ValueError as exc:
         return error_json(str(exc), 400)
     except IndexUnavailableError as exc:
@@ -124,12 +128,21 @@ def article(path: str) -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """Liveness and the number of documents; 503 without a readable index."""
+    """Liveness, the number of documents and the index's age (from index-status.json); 503 without an index."""
     try:
         count = get_service().document_count()
     except IndexUnavailableError as exc:
         return jsonify(status="unavailable", error=str(exc)), 503
-    return jsonify(status="ok", documents=count)
+    status = read_status(current_app.config["INDEX_DIR"]) or {}
+    committed = parse_time(status.get("committed_at"))
+    return jsonify(
+        status="ok",
+        documents=count,
+        # Seconds since the indexer's last commit; null before the indexer has written a status.
+        index_age_seconds=round(time.time() - committed, 1) if committed is not None else None,
+        generation=status.get("generation"),
+        last_run=status.get("end"),
+    )
 
 
 @bp.app_errorhandler(HTTPException)

@@ -16,3 +16,11 @@ HOST = "127.0.0.1"
 PORT = 5000
 WORKERS = 0  # 0: one per CPU, plus one
 SITE_NAME = "すまいの事務室ブログ 記事検索"
+# The search log (SQLite) for `python -m search_app report`; an empty value turns it off.
+LOG_DB = os.path.join("var", "search-log.sqlite3")
+# Rows older than this many days are removed.
+LOG_DAYS = 90
+# Queries searched this many times in 30 days, never without results, join the completions (0: never).
+POPULAR_MIN_COUNT = 5
+# /metrics in the Prometheus text format (off unless set).
+METRICS = False

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +47,46 @@ def _warm_worker(worker: Any) -> None:
         get_service().warm()
 
 
+def _metrics_dir() -> tuple[str, bool]:
+    """PROMETHEUS_MULTIPROC_DIR for this run, emptied (an operator's own), or a new temporary one.
+
+    Files left by an earlier run would add its counts to this one's. True when the directory is ours to remove.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        os.makedirs(configured, exist_ok=True)
+        for name in os.listdir(configured):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(configured, name))
+        return configured, False
+    path = tempfile.mkdtemp(prefix="search-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path, True
+
+
+def _mark_worker_dead(_server: Any, worker: Any) -> None:
+    """A worker exited: its live gauges go (prometheus_client's multiprocess rule); its counts stay summed."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _metrics_options(app: Flask) -> dict[str, Any]:
+    """Gunicorn hooks for /metrics in multiprocess mode, set up before the workers fork (nothing when off)."""
+    from search_app.metrics import enabled, instruments
+
+    if not enabled(app):
+        return {}
+    path, owned = _metrics_dir()
+    instruments()  # imported once in the master, with the directory set
+
+    def cleanup(_server: Any) -> None:
+        if owned:
+            shutil.rmtree(path, ignore_errors=True)
+
+    return {"child_exit": _mark_worker_dead, "on_exit": cleanup}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Command line of the production server."""
     parser = argparse.ArgumentParser(prog="python -m search_app", description="Serve the search app with gunicorn.")
@@ -82,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "timeout": 30,
         "graceful_timeout": 10,
         "post_worker_init": _warm_worker,
+        **_metrics_options(app),
     }
     print(f"serving {app.config['INDEX_DIR']} on http://{host}:{port}/ with {workers} workers", flush=True)
     _Gunicorn(app, options).run()

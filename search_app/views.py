@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,7 +13,7 @@ from search_app.browse import Overview
 from search_app.links import active_filters, feed_url, url_maker
 from search_app.params import BadParameterError, parse_search_args
 from search_app.query import QuerySyntaxError
-from search_app.services import get_service
+from search_app.services import get_service, log_search
 
 bp = Blueprint("pages", __name__)
 
@@ -35,9 +36,11 @@ def search() -> Any:
         args = parse_search_args(request.args, default_per_page)
         results = None
         if args.query.strip() or args.filters.active:
+            started = time.perf_counter()
             results = get_service().search(
                 args.query, args.page, args.per_page, filters=args.filters, sort=args.sort, facets=True
             )
+            log_search(results, time.perf_counter() - started, "html")
     except (BadParameterError, QuerySyntaxError, ValueError) as exc:
         return render_error(str(exc), 400, query)
     except IndexUnavailableError:

@@ -60,7 +60,14 @@ def reindexed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_app(index: Path, **config: object) -> Flask:
     """An app over `index` with test settings."""
     # もしかして waits for the vocabulary (built in the background) as long as a slow test machine needs.
-    settings = {"TESTING": True, "INDEX_DIR": str(index), "RELOAD_INTERVAL": 0, "VOCABULARY_WAIT": 30, **config}
+    settings = {
+        "TESTING": True,
+        "INDEX_DIR": str(index),
+        "RELOAD_INTERVAL": 0,
+        "VOCABULARY_WAIT": 30,
+        "LOG_DB": "",
+        **config,
+    }
     return create_app(settings)
 
 

@@ -147,7 +147,9 @@ def test_pagination(client: FlaskClient) -> None:
 def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "documents": len(SAMPLE_PAGES)}
+    body = response.json
+    assert (body["status"], body["documents"]) == ("ok", len(SAMPLE_PAGES))
+    assert set(body) == {"status", "documents", "index_age_seconds", "generation", "last_run"}
 
 
 def test_unknown_api_route_is_json_404(client: FlaskClient) -> None:

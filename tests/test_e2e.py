@@ -42,7 +42,7 @@ def test_every_bundled_page_is_indexed(indexed: tuple[Path, str], client: FlaskC
     summary = indexed[1]
     assert f"{len(pages)} added" in summary
     assert "0 skipped" in summary
-    assert client.get("/healthz").json == {"status": "ok", "documents": len(pages)}
+    assert client.get("/healthz").json.items() >= {"status": "ok", "documents": len(pages)}.items()
 
 
 @pytest.mark.parametrize(

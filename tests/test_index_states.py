@@ -71,7 +71,7 @@ def test_no_readable_index_is_a_503_not_a_traceback(tmp_path: Path, state: str) 
 
 def test_an_index_with_no_documents_answers_with_no_results(tmp_path: Path) -> None:
     client = make_app(empty_index(tmp_path / "index")).test_client()
-    assert client.get("/healthz").json == {"status": "ok", "documents": 0}
+    assert client.get("/healthz").json.items() >= {"status": "ok", "documents": 0}.items()
     api = client.get("/api/search", query_string={"q": "経費"})
     assert api.status_code == 200
     assert (api.json["total"], api.json["hits"]) == (0, [])
@@ -86,7 +86,7 @@ def test_an_empty_corpus_gives_an_empty_index(tmp_path: Path) -> None:
     summary = run(tmp_path / "corpus", tmp_path / "index", jobs=1)
     assert summary.added == 0
     client = make_app(tmp_path / "index").test_client()
-    assert client.get("/healthz").json == {"status": "ok", "documents": 0}
+    assert client.get("/healthz").json.items() >= {"status": "ok", "documents": 0}.items()
     assert client.get("/api/search", query_string={"q": "経費"}).json["total"] == 0
 
 
@@ -95,7 +95,7 @@ def test_the_app_recovers_when_an_index_appears(tmp_path: Path) -> None:
     client = make_app(index).test_client()
     assert_unavailable(client)
     run(write_corpus(tmp_path / "corpus", SAMPLE_PAGES), index, jobs=1)
-    assert client.get("/healthz").json == {"status": "ok", "documents": len(SAMPLE_PAGES)}
+    assert client.get("/healthz").json.items() >= {"status": "ok", "documents": len(SAMPLE_PAGES)}.items()
     assert client.get("/search", query_string={"q": "経費"}).status_code == 200
     assert client.get("/articles/2021/keihi.html").status_code == 200
 
@@ -115,5 +115,5 @@ def test_the_app_keeps_serving_when_the_live_generation_vanishes(tmp_path: Path)
         response = client.get("/api/search", query_string={"q": "経費"})
         assert response.status_code in (200, 503)
     run(corpus, index, jobs=1, rebuild=True)  # a rebuild repairs it without a restart
-    assert client.get("/healthz").json == {"status": "ok", "documents": len(SAMPLE_PAGES)}
+    assert client.get("/healthz").json.items() >= {"status": "ok", "documents": len(SAMPLE_PAGES)}.items()
     assert client.get("/api/search", query_string={"q": "経費"}).json["total"] == 2

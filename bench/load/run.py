@@ -88,9 +88,10 @@ def get(url: str, timeout: float = 30) -> tuple[int, Any]:
 
 
 def start_group(args: list[str], log: Path) -> subprocess.Popen:
-    """A child in its own process group, output to a log file."""
+    """A child in its own process group, output to a log file (the server's search log beside it, not in var/)."""
+    env = {**os.environ, "SEARCH_LOG_DB": str(log.parent / "search-log.sqlite3")}
     with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
 def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, wait: float = 20) -> None:

@@ -160,7 +160,9 @@ def production_server(index: Path, workers: int | None = None, log: Path | None 
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     started = time.perf_counter()
     # Its own process group (to stop it whole), but our session: it shares our scheduling group.
-    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, process_group=0)
+    # The search log stays on (as in production) but beside the benchmark's index, not in var/.
+    env = {**os.environ, "SEARCH_LOG_DB": str(index.parent / "search-log.sqlite3")}
+    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, process_group=0, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(f"{url}/healthz", timeout=60)

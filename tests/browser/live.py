@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,14 +88,24 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serve(index: Path, log: Path, workers: int = 2, startup: float = 60) -> Iterator[str]:
-    """Run `python -m search_app` on a free loopback port and yield its base URL once /healthz is ok."""
+def serve(
+    index: Path, log: Path, workers: int = 2, startup: float = 60, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Run `python -m search_app` on a free loopback port (`env` added to ours) and yield its base URL once healthy."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "search_app", "--index", str(index), "--host", "127.0.0.1"]
     args += ["--port", str(port), "--workers", str(workers)]
     with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # Test searches stay out of the repository's own search log unless a test asks for one.
+            env={**os.environ, "SEARCH_LOG_DB": "", **(env or {})},
+        )
     try:
         deadline = time.monotonic() + startup
         while not _healthy(base):
