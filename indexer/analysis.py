@@ -13,7 +13,7 @@ from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, Token, Tokenizer
 
-from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilter
+from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilter, is_function_word
 
 # Bump when extraction or analysis output changes: every document's digest includes it, so the
 # next incremental run re-indexes everything with the new analysis.
@@ -264,6 +264,34 @@ def query_term_strengths(analyzer: CompositeAnalyzer, text: str) -> list[tuple[s
     return [
         (t.text, getattr(t, "pos_major", "") not in _WEAK_POS) for t in analyzer(text, mode="query", removestops=True)
     ]
+
+
+# What a relaxed query cannot stand on alone: numbers, affixes (級 in 簿記二級, お in お知らせ).
+_WEAK_ALONE = frozenset({("名詞", "数"), ("名詞", "接尾"), ("名詞", "非自立"), ("接頭詞", "名詞接続")})
+_KANJI_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def meaningful_terms(analyzer: CompositeAnalyzer, text: str) -> set[str]:
+    """The content terms of a query word that can mean the query by themselves (for relaxation).
+
+    Not numbers, affixes, verbs, adverbs or adjectives, and not one character,
+    except a one-kanji noun that stands as a word of its own (税の計算, not 消費税 or 二級).
+    """
+    words = [
+        (t.text, getattr(t, "pos_major", ""), getattr(t, "pos_minor", ""))
+        for t in analyzer(text, mode="query", removestops=False)
+    ]
+    content = [not is_function_word(major, minor, term) for term, major, minor in words]
+    found: set[str] = set()
+    for i, (term, major, minor) in enumerate(words):
+        if not content[i] or major in _WEAK_POS or (major, minor) in _WEAK_ALONE or major == "接頭詞":
+            continue
+        if len(term) == 1:
+            alone = not (i and content[i - 1]) and not (i + 1 < len(words) and content[i + 1])
+            if not (major == "名詞" and _KANJI_CHAR.match(term) and alone):
+                continue
+        found.add(term)
+    return found
 
 
 if __name__ == "__main__":  # pragma: no cover - a debugging aid
