@@ -20,6 +20,7 @@ RUN = re.compile(r"[^\W_]+")
 _IS_KANJI = re.compile(f"[{_KANJI}]")
 KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
+_HIRAGANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30fc]+")
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 
 
@@ -115,6 +116,11 @@ def to_katakana(text: str) -> str:
 def is_kana_word(text: str) -> bool:
     """True if the text is written in kana only (a reading a reader typed)."""
     return bool(KANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
+
+
+def is_hiragana_word(text: str) -> bool:
+    """True if the text is written in hiragana only (with ー), as a reading typed for kanji is."""
+    return bool(_HIRAGANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
 def is_katakana_word(text: str) -> bool:

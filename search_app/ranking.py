@@ -11,8 +11,9 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
-from indexer.analysis import meaningful_terms, query_term_strengths, query_terms
+from indexer.analysis import QueryWord, is_content_word, is_weak_word, meaningful_terms, query_words
 from indexer.ngrams import (
+    is_hiragana_word,
     is_kana_word,
     is_katakana_word,
     is_single_run,
@@ -151,21 +152,23 @@ class Compiler:
         self.analyzer = analyzer
         self.synonyms = synonyms or Synonyms({})
         self.out = CompiledQuery(None)
-        self._cache: dict[tuple[str, bool | str | None], Any] = {}
+        self._cache: dict[tuple[str, str], Any] = {}
         self._words_only = False
 
-    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
-        """The query terms of a text, analyzed once per compile (Janome is the cost here)."""
-        key = (text, keep)
+    def _words_of(self, text: str) -> list[QueryWord]:
+        """Every word of a text with its part of speech: one Janome pass per text and compile (Janome is the cost)."""
+        key = (text, "words")
         if key not in self._cache:
-            self._cache[key] = query_terms(self.analyzer, text, keep_function_words=keep)
+            self._cache[key] = query_words(self.analyzer, text)
         return self._cache[key]
 
+    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
+        """The query terms of a text: its content words, or (keep) every word."""
+        return [w[0] for w in self._words_of(text) if keep or is_content_word(w)]
+
     def _strengths(self, text: str) -> list[tuple[str, bool]]:
-        key = (text, None)
-        if key not in self._cache:
-            self._cache[key] = query_term_strengths(self.analyzer, text)
-        return self._cache[key]
+        """Each content term, with whether it is required (nouns) or weak (verbs…)."""
+        return [(w[0], not is_weak_word(w)) for w in self._words_of(text) if is_content_word(w)]
 
     def compile(self, node: Node | None) -> CompiledQuery:
         """Compile a whole query (None: nothing to search for)."""
@@ -212,15 +215,15 @@ class Compiler:
     def _read_whole(self, text: str) -> bool:
         """A word typed as its reading: found whole, by its reading too, never by Janome's pieces of it.
 
-        A kana word Janome cuts into nonsense (けいひせいさん → け + いひ + せいさ + ん), or a word
-        typed half in kana (年末ちょうせい). A katakana compound of nouns (スマートフォン →
-        スマート + フォン) is found as its words instead.
+        A hiragana word Janome cuts into nonsense (けいひせいさん → け + いひ + せいさ + ん), or a
+        word typed half in kana (年末ちょうせい). Katakana is written as it is typed: Janome's cut
+        of ポルトガルのバンド or スマートフォン gives real words.
         """
         if not is_kana_word(text):
             return self._reading(text) is not None
-        if len(self._terms(text, keep=True)) <= 1:
+        if not is_hiragana_word(text) or len(text) > MAX_GRAM_PHRASE:
             return False
-        return not (is_katakana_word(text) and self._all_nouns(text))
+        return len(self._terms(text, keep=True)) > 1
 
     def _reading(self, text: str) -> str | None:
         """The katakana a word's reading grams come from: a kana word, or a word typed half in kana."""
@@ -245,7 +248,7 @@ class Compiler:
     def _meaningful(self, text: str) -> set[str]:
         key = (text, "meaningful")
         if key not in self._cache:
-            self._cache[key] = meaningful_terms(self.analyzer, text)
+            self._cache[key] = meaningful_terms(self._words_of(text))
         return self._cache[key]
 
     def _strong_node(self, node: Node) -> bool:
@@ -304,7 +307,7 @@ class Compiler:
             # such a word is found by its reading instead. A katakana compound of
             # nouns (スマートフォン → スマート + フォン) is found as its words standing
             # together: two words' positions instead of six bigrams'.
-            compound = not self._read_whole(text)
+            compound = is_katakana_word(text) and self._all_nouns(text)
             if not compound:
                 full = words = []
         alternatives: list[wq.Query] = []

@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
-from indexer.analysis import japanese_analyzer, meaningful_terms
+from indexer.analysis import japanese_analyzer, meaningful_terms, query_words
 from indexer.ngrams import mixed_reading
 from indexer.pipeline import run
 from search_app.query import parse_query
@@ -142,7 +142,7 @@ def test_a_reading_is_one_unit_and_no_sentence(text: str) -> None:
     ],
 )
 def test_meaningful_terms(text: str, strong: set[str]) -> None:
-    assert meaningful_terms(japanese_analyzer(), text) == strong
+    assert meaningful_terms(query_words(japanese_analyzer(), text)) == strong
 
 
 def test_relaxation_drops_weak_units_before_strong_ones() -> None:
