@@ -118,15 +118,17 @@ def _by_share(
     kept: list[int] = []
     if not strict_total:
         # No article has every word: which words the ranking has to do without. Weak words
-        # (二, 級, numbers) never stand alone: an article needs a strong one, and when no
-        # strong one is left, nothing is found.
+        # (二, 級, numbers) never stand alone: when no strong one is kept, nothing is found.
         where = found if allow is None else found & evaluator.docs(allow)
         kept = kept_units([set(np.flatnonzero(has & where).tolist()) for has in matches.present], strong)
         if not meaningful(kept, strong):
             if seen is not None:
                 seen.clear()
             return Ranked(0, [], relaxed=True, dropped=tuple(u.label for u in compiled.units))
-        found = found & np.logical_or.reduce([has for has, s in zip(matches.present, strong, strict=True) if s])
+        if not compiled.sentence:
+            # Keywords: an article needs a strong one. A sentence is ranked by how much of it
+            # an article shares, n-grams included (ボトックス of an unknown ボトックスアイテム).
+            found = found & np.logical_or.reduce([has for has, s in zip(matches.present, strong, strict=True) if s])
     if seen is not None:
         seen.clear()
         seen.add(found)

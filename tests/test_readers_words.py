@@ -185,6 +185,7 @@ def weak_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]
         ("宇宙 二週間", {}, {"二", "週間"}),
         ("宇宙 2週間", {}, {"2", "週間"}),
         ("消費税 宇宙", {}, {"税"}),  # 税 inside 消費税 is no word of its own
+        ("簿記二級はいつ取れる", {}, {"二", "級"}),  # a sentence
     ],
 )
 def test_relaxation_never_keeps_only_weak_words(
