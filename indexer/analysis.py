@@ -14,7 +14,7 @@ from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, Token, Tokenizer
 
-from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilter
+from indexer.filters import BaseFormFilter, FunctionWordFilter, KanaVariantFilter, is_function_word
 
 # Bump when extraction or analysis output changes: every document's digest includes it, so the
 # next incremental run re-indexes everything with the new analysis.
@@ -287,13 +287,51 @@ def query_terms(analyzer: CompositeAnalyzer, text: str, *, keep_function_words: 
 # Words whose presence is weak evidence: a question's verb often differs from
 # the text's (開く / 開催), so they add to the score without being required.
 _WEAK_POS = frozenset({"動詞", "副詞", "形容詞"})
+# What a relaxed query cannot stand on alone: numbers, affixes (級 in 簿記二級, お in お知らせ).
+_WEAK_ALONE = frozenset({("名詞", "数"), ("名詞", "接尾"), ("名詞", "非自立"), ("接頭詞", "名詞接続")})
+_KANJI_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
-def query_term_strengths(analyzer: CompositeAnalyzer, text: str) -> list[tuple[str, bool]]:
-    """Content terms of a query word, each with whether it is required (nouns) or weak (verbs…)."""
+# A word of a query as searched, with its part of speech (major, minor).
+QueryWord = tuple[str, str, str]
+
+
+def query_words(analyzer: CompositeAnalyzer, text: str) -> list[QueryWord]:
+    """Every word of a query text (function words too) with its part of speech, from one Janome pass."""
     return [
-        (t.text, getattr(t, "pos_major", "") not in _WEAK_POS) for t in analyzer(text, mode="query", removestops=True)
+        (t.text, getattr(t, "pos_major", ""), getattr(t, "pos_minor", ""))
+        for t in analyzer(text, mode="query", removestops=False)
     ]
+
+
+def is_content_word(word: QueryWord) -> bool:
+    """True for a word a plain query word keeps (FunctionWordFilter drops the others)."""
+    term, major, minor = word
+    return not is_function_word(major, minor, term)
+
+
+def is_weak_word(word: QueryWord) -> bool:
+    """True for a verb, adverb or adjective: evidence that lifts a match without deciding it."""
+    return word[1] in _WEAK_POS
+
+
+def meaningful_terms(words: list[QueryWord]) -> set[str]:
+    """The content terms of a query word (query_words) that can mean the query by themselves.
+
+    Not numbers, affixes, verbs, adverbs or adjectives, and not one character,
+    except a one-kanji noun that stands as a word of its own (税の計算, not 消費税 or 二級).
+    """
+    content = [is_content_word(w) for w in words]
+    found: set[str] = set()
+    for i, (term, major, minor) in enumerate(words):
+        if not content[i] or major in _WEAK_POS or (major, minor) in _WEAK_ALONE or major == "接頭詞":
+            continue
+        if len(term) == 1:
+            alone = not (i and content[i - 1]) and not (i + 1 < len(words) and content[i + 1])
+            if not (major == "名詞" and _KANJI_CHAR.match(term) and alone):
+                continue
+        found.add(term)
+    return found
 
 
 if __name__ == "__main__":  # pragma: no cover - a debugging aid

@@ -20,6 +20,7 @@ RUN = re.compile(r"[^\W_]+")
 _IS_KANJI = re.compile(f"[{_KANJI}]")
 KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
+_HIRAGANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30fc]+")
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
 # The characters whose lower case alone differs from theirs inside str.lower() of a string.
 _LOWER_APART = re.compile("([\u0130\u03a3])")
@@ -122,6 +123,11 @@ def is_kana_word(text: str) -> bool:
     return bool(KANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
 
 
+def is_hiragana_word(text: str) -> bool:
+    """True if the text is written in hiragana only (with ー), as a reading typed for kanji is."""
+    return bool(_HIRAGANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
+
+
 def is_katakana_word(text: str) -> bool:
     """True if the text is written in katakana only (with ー), as loanwords are."""
     return bool(_KATAKANA_WORD.fullmatch(unicodedata.normalize("NFKC", text)))
@@ -182,3 +188,53 @@ def query_reading_grams(text: str) -> list[str]:
     """Bigrams of a kana query word, in katakana."""
     kana = to_katakana(text)
     return [kana[i : i + 2] for i in range(len(kana) - 1)]
+
+
+# A word typed half in kanji, half as its reading: the kana at one end (年末ちょうせい, けんこう診断).
+_KANA_END = re.compile(r"([^\u3041-\u309f]+)([\u3041-\u3096]{3,})")
+_KANA_START = re.compile(r"([\u3041-\u3096]{3,})([^\u3041-\u309f]+)")
+# What hiragana after a kanji word usually is: its ending (確認しました, 書き方), not a reading.
+# Longer texts are sentences or pasted titles, not a word typed by its reading.
+MAX_MIXED_CHARS = 16
+_ENDING_POS = frozenset({"動詞", "助動詞", "形容詞"})
+_NOT_A_READ_NOUN = frozenset({"非自立", "代名詞", "数"})
+
+
+def mixed_reading(text: str) -> str | None:
+    """The katakana reading of a word typed half in kanji, half in kana (年末ちょうせい → ネンマツチョウセイ).
+
+    None unless the text is one run with three or more hiragana at one end that Janome
+    cuts into whole words, a noun among them and no verb or ending (経費精算について,
+    確認しました and 見積書の書き方 are no readings).
+    """
+    from indexer.analysis import JanomeTokenizer
+
+    normalized = unicodedata.normalize("NFKC", text)
+    if len(normalized) > MAX_MIXED_CHARS or not RUN.fullmatch(normalized) or not _IS_KANJI.search(normalized):
+        return None
+    if m := _KANA_END.fullmatch(normalized):
+        head, kana = m.group(1), m.group(2)
+        start, end = len(head), len(normalized)
+    elif m := _KANA_START.fullmatch(normalized):
+        kana, head = m.group(1), m.group(2)
+        start, end = 0, len(kana)
+    else:
+        return None
+    readings: list[str] = []
+    noun = False
+    for t in JanomeTokenizer()(normalized, chars=True):
+        inside = start <= t.startchar and t.endchar <= end
+        if not inside and t.startchar < end and start < t.endchar:
+            return None  # a word that runs into the kana (出し of 出しました): an ending, not a reading
+        if inside:
+            if t.pos_major in _ENDING_POS:
+                return None
+            noun = noun or (t.pos_major == "名詞" and t.pos_minor not in _NOT_A_READ_NOUN)
+        else:
+            readings.append(getattr(t, "reading", "*"))
+    spelled = [to_katakana(r) for r in readings]
+    # A word with no reading (ＭＯＳ, 2024) cannot be read out.
+    if not noun or not spelled or not all(KANA_WORD.fullmatch(r) for r in spelled):
+        return None
+    reading = to_katakana(kana)
+    return "".join(spelled) + reading if end == len(normalized) else reading + "".join(spelled)

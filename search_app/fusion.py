@@ -13,7 +13,7 @@ from search_app.evaluate import Evaluator
 from search_app.gramscore import gram_scores, top
 from search_app.lead import boost_openings
 from search_app.ranking import CompiledQuery
-from search_app.retrieval import Matched, by_score, kept_units, relax, run_query
+from search_app.retrieval import Matched, by_score, kept_units, meaningful, relax, run_query
 from search_app.sentence import score_sentence
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
@@ -114,6 +114,21 @@ def _by_share(
     found = matches.matching
     if compiled.negatives:
         found = found & ~evaluator.docs(wq.Or(compiled.negatives))
+    strong = [u.strong for u in compiled.units]
+    kept: list[int] = []
+    if not strict_total:
+        # No article has every word: which words the ranking has to do without. Weak words
+        # (二, 級, numbers) never stand alone: when no strong one is kept, nothing is found.
+        where = found if allow is None else found & evaluator.docs(allow)
+        kept = kept_units([set(np.flatnonzero(has & where).tolist()) for has in matches.present], strong)
+        if not meaningful(kept, strong):
+            if seen is not None:
+                seen.clear()
+            return Ranked(0, [], relaxed=True, dropped=tuple(u.label for u in compiled.units))
+        if not compiled.sentence:
+            # Keywords: an article needs a strong one. A sentence is ranked by how much of it
+            # an article shares, n-grams included (ボトックス of an unknown ボトックスアイテム).
+            found = found & np.logical_or.reduce([has for has, s in zip(matches.present, strong, strict=True) if s])
     if seen is not None:
         seen.clear()
         seen.add(found)
@@ -121,10 +136,7 @@ def _by_share(
     # The best candidates rise with how much of the query their title and opening hold (lead.py).
     boost_openings(searcher, matches.scores, allowed, compiled.text_grams)
     result = Ranked(int(np.count_nonzero(allowed)), [], strict_total=strict_total)
-    kept: list[int] = []
     if not strict_total:
-        # No article has every word: say which words the ranking had to do without.
-        kept = kept_units([set(np.flatnonzero(has & allowed).tolist()) for has in matches.present])
         result.relaxed = True
         result.dropped = tuple(u.label for i, u in enumerate(compiled.units) if i not in kept)
     if not compiled.sentence and len(kept) > 1:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
-from indexer.analysis import query_term_strengths, query_terms
+from indexer.analysis import QueryWord, is_content_word, is_weak_word, meaningful_terms, query_words
 from indexer.ngrams import (
+    is_hiragana_word,
     is_kana_word,
     is_katakana_word,
     is_single_run,
+    mixed_reading,
     query_char_runs,
     query_reading_grams,
     query_text_grams,
@@ -48,6 +52,7 @@ WEAK_VERBS = True
 _NGRAM_FIELD = {"title": "title_ng", "body": "body_ng"}
 _READING_FIELD = {"title": "title_rd", "body": "body_rd"}
 MORPH_HIGHLIGHT_FIELDS = ("title", "body", "tags")
+_HIRAGANA = re.compile("[\u3041-\u309f]")
 
 
 @dataclass
@@ -64,6 +69,9 @@ class Unit:
 
     label: str
     query: wq.Query
+    # Whether it can mean the query by itself: a relaxed query never stands on weak units alone
+    # (numbers, single characters, affixes, verbs: 二 of 簿記二級 finds 二週間).
+    strong: bool = True
 
 
 @dataclass
@@ -144,21 +152,23 @@ class Compiler:
         self.analyzer = analyzer
         self.synonyms = synonyms or Synonyms({})
         self.out = CompiledQuery(None)
-        self._cache: dict[tuple[str, bool | None], list] = {}
+        self._cache: dict[tuple[str, str], Any] = {}
         self._words_only = False
 
-    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
-        """The query terms of a text, analyzed once per compile (Janome is the cost here)."""
-        key = (text, keep)
+    def _words_of(self, text: str) -> list[QueryWord]:
+        """Every word of a text with its part of speech: one Janome pass per text and compile (Janome is the cost)."""
+        key = (text, "words")
         if key not in self._cache:
-            self._cache[key] = query_terms(self.analyzer, text, keep_function_words=keep)
+            self._cache[key] = query_words(self.analyzer, text)
         return self._cache[key]
 
+    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
+        """The query terms of a text: its content words, or (keep) every word."""
+        return [w[0] for w in self._words_of(text) if keep or is_content_word(w)]
+
     def _strengths(self, text: str) -> list[tuple[str, bool]]:
-        key = (text, None)
-        if key not in self._cache:
-            self._cache[key] = query_term_strengths(self.analyzer, text)
-        return self._cache[key]
+        """Each content term, with whether it is required (nouns) or weak (verbs…)."""
+        return [(w[0], not is_weak_word(w)) for w in self._words_of(text) if is_content_word(w)]
 
     def compile(self, node: Node | None) -> CompiledQuery:
         """Compile a whole query (None: nothing to search for)."""
@@ -182,11 +192,11 @@ class Compiler:
                 seen = {u.label for u in self.out.units}
                 self.out.units.extend(u for u in self._units(n) if u.label not in seen)
                 if not n.fields:
-                    merged = dict.fromkeys((*self.out.text_grams, *query_text_grams(n.text)))
+                    merged = dict.fromkeys((*self.out.text_grams, *self._ranking_grams(n.text)))
                     self.out.text_grams = list(merged)[:MAX_GRAMS]
             elif (q := self._node(n, positive=False)) is not None:
                 # A group (…OR…) is one unit: kept or dropped whole.
-                self.out.units.append(Unit(_describe(n), q))
+                self.out.units.append(Unit(_describe(n), q, self._strong_node(n)))
         # The same word typed many times is one unit (relaxation looks at each unit).
         self.out.units = list({u.label: u for u in self.out.units}.values())[:MAX_UNITS]
         # Plain text only (no quotes, fields or operators), with particles or many words in it.
@@ -202,8 +212,57 @@ class Compiler:
         full = self._terms(text, keep=True)
         return len(self._terms(text)) == len(full) and all(strong for _, strong in self._strengths(text))
 
+    def _read_whole(self, text: str) -> bool:
+        """A word typed as its reading: found whole, by its reading too, never by Janome's pieces of it.
+
+        A hiragana word Janome cuts into nonsense (けいひせいさん → け + いひ + せいさ + ん), or a
+        word typed half in kana (年末ちょうせい). Katakana is written as it is typed: Janome's cut
+        of ポルトガルのバンド or スマートフォン gives real words.
+        """
+        if not is_kana_word(text):
+            return self._reading(text) is not None
+        if not is_hiragana_word(text) or len(text) > MAX_GRAM_PHRASE:
+            return False
+        return len(self._terms(text, keep=True)) > 1
+
+    def _reading(self, text: str) -> str | None:
+        """The katakana a word's reading grams come from: a kana word, or a word typed half in kana."""
+        if is_kana_word(text):
+            return text
+        key = (text, "reading")
+        if key not in self._cache:
+            self._cache[key] = mixed_reading(text)
+        return self._cache[key]
+
+    def _ranking_grams(self, text: str) -> list[str]:
+        """The n-grams a word adds to the n-gram ranking: a reading's hiragana (けい, さん) match only noise."""
+        grams = query_text_grams(text)
+        return [g for g in grams if not _HIRAGANA.search(g)] if self._read_whole(text) else grams
+
+    def _strong_text(self, text: str) -> bool:
+        """Whether a word or phrase can mean the query by itself (a reading of two kana or more does)."""
+        if self._read_whole(text):
+            return len(text) > 1
+        return bool(self._meaningful(text))
+
+    def _meaningful(self, text: str) -> set[str]:
+        key = (text, "meaningful")
+        if key not in self._cache:
+            self._cache[key] = meaningful_terms(self._words_of(text))
+        return self._cache[key]
+
+    def _strong_node(self, node: Node) -> bool:
+        """Whether a group can mean the query by itself: one of its wanted words can."""
+        if isinstance(node, Words):
+            return node.fields == ("category",) or self._strong_text(node.text)
+        if isinstance(node, Not):
+            return False
+        return any(self._strong_node(n) for n in node.nodes)
+
     def _is_sentence(self, text: str) -> bool:
         """Particles or endings between the words, or three words or more: not one compound (休暇届)."""
+        if self._read_whole(text):
+            return False
         words = self._terms(text)
         return len(words) >= SENTENCE_WORDS or len(self._terms(text, keep=True)) > len(words)
 
@@ -266,7 +325,8 @@ class Compiler:
             runs = []
         if runs and (q := self._grams(runs, fields, _NGRAM_FIELD)) is not None:
             alternatives.append(_boosted(q, NGRAM_WEIGHT))
-        grams = query_reading_grams(text) if is_kana_word(text) and len(text) <= MAX_GRAM_PHRASE else []
+        reading = self._reading(text)
+        grams = query_reading_grams(reading) if reading and len(reading) <= MAX_GRAM_PHRASE else []
         if grams and (q := self._grams([grams], fields, _READING_FIELD)) is not None:
             alternatives.append(_boosted(q, READING_WEIGHT))
         if not alternatives:
@@ -348,29 +408,28 @@ class Compiler:
         for f in fields:
             if f in _NGRAM_FIELD and runs:
                 hl.sequences[_NGRAM_FIELD[f]].extend(tuple(r) for r in runs)
-            if f in _READING_FIELD and is_kana_word(text) and len(text) > 1:
-                hl.sequences[_READING_FIELD[f]].append(tuple(query_reading_grams(text)))
+            if f in _READING_FIELD and (reading := self._reading(text)) and len(reading) > 1:
+                hl.sequences[_READING_FIELD[f]].append(tuple(query_reading_grams(reading)))
 
     def _units(self, node: Words) -> Iterable[Unit]:
         """What relaxation may drop: each content term of a plain word, or a whole phrase."""
         fields = node.fields or SEARCH_FIELDS
-        if node.phrase or fields == ("category",):
-            if (q := self._words(node, positive=False)) is not None:
-                yield Unit(node.text, q)
-            return
-        words = self._terms(node.text)
+        # A kana word read whole is one unit: Janome's pieces of it (いひ, せいさ) are no words.
+        whole = node.phrase or fields == ("category",) or self._read_whole(node.text)
+        words = [] if whole else self._terms(node.text)
         if len(words) <= 1:
             if (q := self._words(node, positive=False)) is not None:
-                yield Unit(node.text, q)
+                yield Unit(node.text, q, self._strong_node(node))
             return
+        strong = self._meaningful(node.text)
         for term in words:
-            yield Unit(term, _any([wq.Term(f, term, boost=_weight(f)) for f in fields]))
+            yield Unit(term, _any([wq.Term(f, term, boost=_weight(f)) for f in fields]), term in strong)
 
     def _with_nearness(self, query: wq.Query, positives: list[Node]) -> wq.Query:
         """Lift documents where the reader's separate words stand near each other."""
         terms: list[str] = []
         for n in positives:
-            if isinstance(n, Words) and not n.fields and not n.phrase:
+            if isinstance(n, Words) and not n.fields and not n.phrase and not self._read_whole(n.text):
                 terms.extend(self._terms(n.text))
         if not 2 <= len(terms) <= MAX_PROXIMITY_TERMS:
             return query

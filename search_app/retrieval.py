@@ -129,20 +129,24 @@ def relax(
 
     Which units (words) go is kept_units' choice. Documents with every kept unit
     score higher; documents with only some of the units still match, so nothing
-    that matches is lost.
+    that matches is lost, as long as they have a strong one (never 二 of 簿記二級 alone).
+    None when no strong unit is left: what remains cannot mean the query.
     With `allowed` (the documents the filters leave), only those count.
     """
     units = compiled.units
     docsets = [set(np.flatnonzero(evaluator.docs(u.query)).tolist()) for u in units]
     if allowed is not None:
         docsets = [docs & allowed for docs in docsets]
-    alive = [i for i, docs in enumerate(docsets) if docs]
-    if not alive:
+    strong = [u.strong for u in units]
+    kept = kept_units(docsets, strong)
+    if not meaningful(kept, strong):
         return None, tuple(u.label for u in units)
-    kept = kept_units(docsets)
     dropped = tuple(units[i].label for i in range(len(units)) if i not in kept)
-    some = Union([units[i].query for i in alive])
-    query: wq.Query = some
+    alive = [i for i, docs in enumerate(docsets) if docs]
+    query: wq.Query = _any([units[i].query for i in alive if strong[i]])
+    if weak := [units[i].query for i in alive if not strong[i]]:
+        # Weak units lift a match but never make one.
+        query = wq.AndMaybe(query, _any(weak))
     if KEPT_BOOST and len(kept) > 1:
         # Documents with every kept unit get their score again, times KEPT_BOOST.
         query = wq.AndMaybe(query, _boost(_and([units[i].query for i in kept]), KEPT_BOOST))
@@ -151,18 +155,27 @@ def relax(
     return query, dropped
 
 
-def kept_units(docsets: list[set[int]]) -> list[int]:
+def kept_units(docsets: list[set[int]], strong: list[bool] | None = None) -> list[int]:
     """The units (by index) to keep so that some document has them all: the others are dropped.
 
     Units that match nothing go first; then, while the rest never occur together,
-    the unit whose removal leaves the most documents (the commonest on a tie).
+    a weak unit before a strong one (`strong`, by index), and among those the unit
+    whose removal leaves the most documents (the commonest on a tie).
     """
     kept = [i for i, docs in enumerate(docsets) if docs]
+    weak = [not s for s in strong] if strong is not None else [False] * len(docsets)
     if len(kept) <= MAX_GREEDY_UNITS:
         while len(kept) > 1 and not _common(docsets, kept):
-            victim = max(kept, key=lambda i: (len(_common(docsets, [k for k in kept if k != i])), len(docsets[i])))
+            victim = max(
+                kept, key=lambda i: (weak[i], len(_common(docsets, [k for k in kept if k != i])), len(docsets[i]))
+            )
             kept.remove(victim)
     return kept
+
+
+def meaningful(kept: list[int], strong: list[bool]) -> bool:
+    """Whether the kept units can mean the query: one of them is strong (a lone 二 or 級 is not)."""
+    return any(strong[i] for i in kept)
 
 
 def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:
@@ -174,6 +187,10 @@ def _common(docsets: list[set[int]], indexes: list[int]) -> set[int]:
         if not common:
             break
     return common
+
+
+def _any(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else Union(queries)
 
 
 def _and(queries: list[wq.Query]) -> wq.Query:

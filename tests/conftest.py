@@ -42,6 +42,15 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus/ indexed once: readers' cases from the issues are checked on it."""
+    index = tmp_path_factory.mktemp("bundled") / "index"
+    summary = run(REPO / "corpus", index, jobs=1)
+    assert summary.added == len(list((REPO / "corpus").rglob("*.html"))), summary.problems
+    return index
+
+
+@pytest.fixture(scope="session")
 def reindexed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus indexed, then one article changed and one added and reindexed.
 
