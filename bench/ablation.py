@@ -2,8 +2,8 @@
 
 Each set's index is built once (bench.project.ProjectSystem). Its queries then run
 once with every field and once per field with that field dropped at query time:
-its postings read as empty, through a patch of search_app.postings._term (text_ng,
-computed from title_ng and body_ng, through search_app.gramscore's gram_postings
+its postings read as empty, through a patch of search_app.engine.postings._term (text_ng,
+computed from title_ng and body_ng, through search_app.engine.bm25's gram_postings
 and doc_frequency). The product is not edited; the patches are undone after each
 configuration, and each configuration opens a searcher and a service of its own,
 so no per-searcher cache (idf, field lengths) carries over from another.
@@ -32,19 +32,19 @@ from unittest import mock
 
 import numpy as np
 
-import search_app.gramscore
-import search_app.index
-import search_app.postings
+import search_app.engine.bm25
+import search_app.engine.postings
+import search_app.engine.searcher
 from bench.datasets import DatasetError, EvalSet
 from bench.eval_relevance import DEFAULT_SETS, default_set, environment
 from bench.metrics import DEPTH, evaluate
 from bench.project import ProjectSystem
 from bench.runner import log, run_queries
 from indexer.schema import build_schema
-from search_app.index import IndexHandle
-from search_app.postings import Postings
-from search_app.query import QuerySyntaxError
-from search_app.search import SearchService
+from search_app.engine.postings import Postings
+from search_app.engine.searcher import IndexHandle
+from search_app.engine.service import SearchService
+from search_app.engine.syntax import QuerySyntaxError
 
 DEFAULT_FIELDS = ("title", "body", "tags", "title_ng", "body_ng", "text_ng", "title_rd", "body_rd")
 # The fixed seed of a query sample (ldcc's own sample is bench.datasets.LDCC_SEED's).
@@ -110,7 +110,7 @@ def dropped(field: str | None, *, coupled: bool = False) -> Iterator[Blocked]:
         yield blocked
         return
     with contextlib.ExitStack() as stack:
-        if field == search_app.gramscore.GRAM_FIELD:
+        if field == search_app.engine.bm25.GRAM_FIELD:
             _drop_text_ng(stack, field, blocked)
         else:
             _drop_stored(stack, field, blocked, coupled=coupled)
@@ -119,7 +119,7 @@ def dropped(field: str | None, *, coupled: bool = False) -> Iterator[Blocked]:
 
 def _drop_stored(stack: contextlib.ExitStack, field: str, blocked: Blocked, *, coupled: bool) -> None:
     """Patch postings._term so that the field's terms are absent (except inside text_ng's sums unless coupled)."""
-    term = search_app.postings._term
+    term = search_app.engine.postings._term
 
     def without(reader: object, fieldname: str, word: str) -> Any:
         found = term(reader, fieldname, word)
@@ -128,13 +128,13 @@ def _drop_stored(stack: contextlib.ExitStack, field: str, blocked: Blocked, *, c
         blocked.count += 1
         return None
 
-    stack.enter_context(mock.patch.object(search_app.postings, "_term", without))
+    stack.enter_context(mock.patch.object(search_app.engine.postings, "_term", without))
     if coupled:
         return
     # gramscore looks these two up in its own namespace: wrapped there, they see the field.
     for name in ("gram_postings", "gram_doc_frequency"):
         stack.enter_context(
-            mock.patch.object(search_app.gramscore, name, _seeing_all(getattr(search_app.gramscore, name)))
+            mock.patch.object(search_app.engine.bm25, name, _seeing_all(getattr(search_app.engine.bm25, name)))
         )
 
 
@@ -153,8 +153,8 @@ def _seeing_all(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _drop_text_ng(stack: contextlib.ExitStack, field: str, blocked: Blocked) -> None:
     """Patch text_ng's computed postings and document frequency to nothing, where each is looked up."""
-    postings = search_app.gramscore.gram_postings
-    frequency = search_app.gramscore.doc_frequency
+    postings = search_app.engine.bm25.gram_postings
+    frequency = search_app.engine.bm25.doc_frequency
 
     def no_postings(reader: object, gram: str, wanted: np.ndarray | None = None) -> Postings:
         if len(postings(reader, gram, wanted).ids):
@@ -169,10 +169,10 @@ def _drop_text_ng(stack: contextlib.ExitStack, field: str, blocked: Blocked) -> 
             blocked.count += 1
         return 0
 
-    stack.enter_context(mock.patch.object(search_app.gramscore, "gram_postings", no_postings))
-    stack.enter_context(mock.patch.object(search_app.gramscore, "doc_frequency", no_frequency))
-    # search_app.index imported it by name (BM25's idf, which lead.py's weights also use).
-    stack.enter_context(mock.patch.object(search_app.index, "doc_frequency", no_frequency))
+    stack.enter_context(mock.patch.object(search_app.engine.bm25, "gram_postings", no_postings))
+    stack.enter_context(mock.patch.object(search_app.engine.bm25, "doc_frequency", no_frequency))
+    # search_app.engine.searcher imported it by name (BM25's idf, which lead.py's weights also use).
+    stack.enter_context(mock.patch.object(search_app.engine.searcher, "doc_frequency", no_frequency))
 
 
 def reopen(system: ProjectSystem) -> None:

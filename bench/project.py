@@ -9,8 +9,8 @@ from pathlib import Path
 from bench.datasets import Document
 from bench.render import write_corpus
 from indexer.pipeline import Summary, run
-from search_app.index import IndexHandle
-from search_app.search import MAX_PER_PAGE, SearchService
+from search_app.engine.searcher import IndexHandle
+from search_app.engine.service import MAX_PER_PAGE, SearchService
 
 
 class ProjectSystem:

@@ -15,7 +15,7 @@ from bench.metrics import DEPTH, evaluate, latency_ms
 from bench.peers import CharBigramBM25, Fts5Trigram, Retriever
 from bench.project import ProjectSystem
 from bench.render import as_extracted
-from search_app.query import QuerySyntaxError
+from search_app.engine.syntax import QuerySyntaxError
 
 # A peer name with EXTRACTED after it indexes the text the project's extractor takes
 # from the same pages (bench.render.as_extracted), not the documents as given.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response
+# Flask is imported where the app is made, so that the engine (search_app.engine) loads without it.
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 # Sent with every response. The templates hold no inline script or style, so
 # the policy allows only this site's own files; nothing may frame the pages.
@@ -32,6 +34,8 @@ def add_security_headers(response: Response) -> Response:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Application factory: defaults, then instance/config.py, then SEARCH_* variables (or test_config)."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object("search_app.config")
     app.json.ensure_ascii = False  # readable Japanese in the JSON API

@@ -9,10 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify, make_response, requ
 from werkzeug.exceptions import HTTPException
 
 from indexer.status import parse_time, read_status
-from indexer.store import IndexUnavailableError
+from search_app.engine import ArticleView, Hit, IndexUnavailableError, QuerySyntaxError, SearchPage
 from search_app.params import BadParameterError, parse_search_args
-from search_app.query import QuerySyntaxError
-from search_app.search import ArticleView, Hit, SearchPage
 from search_app.services import complete, get_service, log_search
 
 bp = Blueprint("api", __name__)

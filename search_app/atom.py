@@ -9,11 +9,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from indexer.store import IndexUnavailableError
+from search_app.engine import Hit, IndexUnavailableError, QuerySyntaxError, SearchPage
 from search_app.links import feed_url
 from search_app.params import BadParameterError, SearchArgs, parse_search_args
-from search_app.query import QuerySyntaxError
-from search_app.search import Hit, SearchPage
 from search_app.services import get_service
 
 bp = Blueprint("atom", __name__)

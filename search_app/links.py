@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import url_for
 
-from search_app.filters import Filters
+from search_app.engine import Filters
 from search_app.params import SearchArgs
 
 # Changing any of these starts again from page 1.

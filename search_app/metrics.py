@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 
 from indexer.status import live_commit, parse_time, read_status
-from indexer.store import IndexUnavailableError
+from search_app.engine import IndexUnavailableError
 
 # Seconds; a search is usually tens of milliseconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

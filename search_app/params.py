@@ -8,8 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from search_app.filters import SORTS, Filters
-from search_app.search import MAX_PAGE, MAX_PER_PAGE
+from search_app.engine import MAX_PAGE, MAX_PER_PAGE, SORTS, Filters
 
 # Limits on the filter values a request may carry.
 MAX_FILTER_CHARS = 100

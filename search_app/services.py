@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from search_app.index import IndexHandle
+from search_app.engine import MAX_SUGGESTIONS, SearchPage, SearchService, Suggestion
 from search_app.popular import PopularQueries
-from search_app.search import SearchPage, SearchService
 from search_app.searchlog import SearchLog, make_record, normalize_logged
-from search_app.suggest import MAX_SUGGESTIONS, Suggestion
 
 _EXTENSION = "search_service"
 _LOG = "search_log"
@@ -19,8 +17,11 @@ POPULAR_COMPLETIONS = 3
 
 def init_app(app: Flask) -> None:
     """Attach a SearchService over the app's INDEX_DIR, and the search log unless it is turned off."""
-    handle = IndexHandle(app.config["INDEX_DIR"], reload_interval=float(app.config["RELOAD_INTERVAL"]))
-    app.extensions[_EXTENSION] = SearchService(handle, vocabulary_wait=float(app.config["VOCABULARY_WAIT"]))
+    app.extensions[_EXTENSION] = SearchService.open(
+        app.config["INDEX_DIR"],
+        reload_interval=float(app.config["RELOAD_INTERVAL"]),
+        vocabulary_wait=float(app.config["VOCABULARY_WAIT"]),
+    )
     path = app.config.get("LOG_DB")
     # Only a path or nothing: the writer thread starts with the first search, in the worker.
     app.extensions[_LOG] = SearchLog(str(path), float(app.config["LOG_DAYS"])) if path else None

@@ -8,11 +8,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from indexer.store import IndexUnavailableError
-from search_app.browse import Overview
+from search_app.engine import IndexUnavailableError, Overview, QuerySyntaxError
 from search_app.links import active_filters, feed_url, url_maker
 from search_app.params import BadParameterError, parse_search_args
-from search_app.query import QuerySyntaxError
 from search_app.services import get_service, log_search
 
 bp = Blueprint("pages", __name__)

@@ -11,9 +11,8 @@ from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.sync import SyncWorker
 from werkzeug.exceptions import HTTPException, RequestHeaderFieldsTooLarge, RequestURITooLarge
 
+from search_app.engine import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
 from search_app.params import MAX_FILTER_CHARS, MAX_TAGS
-from search_app.query import MAX_QUERY_CHARS
-from search_app.search import MAX_PAGE, MAX_PER_PAGE
 
 # The longest request line served. gunicorn's own cap (limit_request_line) stops at 8,190
 # bytes, and a query of 1,000 kanji alone is 9,000 bytes once percent-encoded: the worker

@@ -8,7 +8,7 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from search_app.query import MAX_QUERY_CHARS
+from search_app.engine.syntax import MAX_QUERY_CHARS
 from tests.pages import SAMPLE_PAGES
 
 # Deterministic and bounded: the same examples on every run and machine, no

@@ -14,7 +14,7 @@ from bench.peers import bigram_tokens, char_ngrams, fts5_match
 from bench.project import ProjectSystem
 from bench.render import as_extracted
 from bench.runner import build_system, run_queries
-from search_app.query import QuerySyntaxError
+from search_app.engine.syntax import QuerySyntaxError
 
 TOY = [
     Document("tea", "緑茶", "緑茶は茶葉を発酵させずに作る日本茶で、静岡県や鹿児島県が主な産地である。"),

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.evaluate import Evaluator
-from search_app.filters import Filters
-from search_app.index import IndexHandle
-from search_app.query import QuerySyntaxError, parse_query
-from search_app.ranking import Compiler
-from search_app.retrieval import ordered
+from search_app.engine.compiler import Compiler
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.narrowing import Filters
+from search_app.engine.retrieval import ordered
+from search_app.engine.searcher import IndexHandle
+from search_app.engine.syntax import QuerySyntaxError, parse_query
 from tests.strategies import FUZZ
 
 QUERIES = [

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from search_app.facets import MAX_TAG_VALUES, Facet, Facets, FacetTable, count_facets, facet_table
-from search_app.filters import Filters, tag_term
+from search_app.engine.facets import MAX_TAG_VALUES, Facet, Facets, FacetTable, count_facets, facet_table
+from search_app.engine.narrowing import Filters, tag_term
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 

@@ -28,13 +28,13 @@ from indexer.leanwriter import LeanCodec, LeanWriter, written_by_this_version
 from indexer.ngrams import reading_grams
 from indexer.schema import FIELD_BOOSTS, TITLE_REPEAT, build_schema
 from indexer.store import IndexUnavailableError, open_index
-from search_app import postings
+from search_app.engine import postings
 from tests.conftest import write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
 TEXT_FIELDS = ("title", "body", "tags", "title_ng", "body_ng", "text_ng", "title_rd", "body_rd")
 # text_ng keeps its lengths only: its postings are title_ng's counts TITLE_REPEAT times plus body_ng's
-# (search_app.postings.gram_postings).
+# (search_app.engine.postings.gram_postings).
 FLAT_FIELDS = tuple(f for f in TEXT_FIELDS if f != "text_ng")
 WORD_FIELDS = {"title": "title", "body": "body", "tags": "tags"}
 NGRAM_FIELDS = {"title_ng": "title", "body_ng": "body"}

@@ -16,8 +16,18 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from search_app import SECURITY_HEADERS
-from search_app.query import FIELD_PREFIXES, MAX_QUERY_CHARS, And, Node, Not, Or, QuerySyntaxError, Words, parse_query
-from search_app.search import MAX_PAGE, MAX_PER_PAGE, SearchService
+from search_app.engine.service import MAX_PAGE, MAX_PER_PAGE, SearchService
+from search_app.engine.syntax import (
+    FIELD_PREFIXES,
+    MAX_QUERY_CHARS,
+    And,
+    Node,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Words,
+    parse_query,
+)
 from search_app.services import get_service
 from tests.conftest import make_app
 from tests.strategies import FUZZ, PARAM_VALUES, QUERIES, RAW_PARAM_BYTES, RAW_QUERIES

@@ -11,9 +11,9 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import analyze
 from indexer.schema import TITLE_REPEAT
-from search_app.gramscore import GRAM_FIELD, doc_frequency, field_lengths, term_scores
-from search_app.index import IndexHandle
-from search_app.postings import gram_postings
+from search_app.engine.bm25 import GRAM_FIELD, doc_frequency, field_lengths, term_scores
+from search_app.engine.postings import gram_postings
+from search_app.engine.searcher import IndexHandle
 
 
 def expected_counts(stored: dict, ngram: object) -> Counter[str]:

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from search_app.browse import LATEST_COUNT
-from search_app.facets import MAX_TAG_VALUES
+from search_app.engine.facets import MAX_TAG_VALUES
+from search_app.engine.overview import LATEST_COUNT
 from tests.conftest import make_app, write_corpus
 from tests.pages import ADDED_PAGES, SAMPLE_PAGES, Page, paragraphs
 from tests.test_index_states import empty_index

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.pipeline import run
-from search_app.lead import LEAD_DECAY, opening_share
+from search_app.engine.openings import LEAD_DECAY, opening_share
 from tests.conftest import make_app, write_corpus
 from tests.pages import Page, paragraphs
 

@@ -77,8 +77,8 @@ def test_the_served_document_is_the_packaged_one(client) -> None:
 
 
 def test_the_document_describes_the_limits_the_app_enforces() -> None:
-    from search_app.query import MAX_QUERY_CHARS
-    from search_app.search import MAX_PAGE, MAX_PER_PAGE
+    from search_app.engine.service import MAX_PAGE, MAX_PER_PAGE
+    from search_app.engine.syntax import MAX_QUERY_CHARS
 
     params = {p["name"]: p["schema"] for p in openapi_document()["paths"]["/api/search"]["get"]["parameters"]}
     assert params["q"]["maxLength"] == MAX_QUERY_CHARS

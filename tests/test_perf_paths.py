@@ -15,7 +15,7 @@ import pytest
 from indexer import pipeline
 from indexer.pipeline import content_digest, scan_corpus
 from indexer.store import IndexLocation, open_index
-from search_app.snippets import Match, make_snippet, sentences
+from search_app.engine.snippets import Match, make_snippet, sentences
 from tests.pages import SAMPLE_PAGES
 
 

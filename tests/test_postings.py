@@ -19,9 +19,9 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from indexer.analysis import analyze_with_readings
 from indexer.ngrams import reading_grams
 from indexer.schema import FIELD_BOOSTS
-from search_app import postings
-from search_app.gramscore import field_lengths, live_mask
-from search_app.index import IndexHandle
+from search_app.engine import postings
+from search_app.engine.bm25 import field_lengths, live_mask
+from search_app.engine.searcher import IndexHandle
 from tests.test_flatpostings import (
     DOCS,
     NGRAM_FIELDS,

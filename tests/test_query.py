@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_app.query import MAX_QUERY_CHARS, And, Not, Or, QuerySyntaxError, Words, parse_query
+from search_app.engine.syntax import MAX_QUERY_CHARS, And, Not, Or, QuerySyntaxError, Words, parse_query
 
 
 @pytest.mark.parametrize(

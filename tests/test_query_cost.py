@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 from whoosh import query as wq
 
-from search_app import retrieval
-from search_app.evaluate import Evaluator
+from search_app.engine import retrieval
+from search_app.engine.evaluator import Evaluator
 from search_app.services import get_service
 from tests.conftest import make_app
 
@@ -48,10 +48,10 @@ def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_
 
         return recording
 
-    monkeypatch.setattr("search_app.fusion.run_query", spy(retrieval.run_query))
-    monkeypatch.setattr("search_app.search.count_matches", spy(retrieval.count_matches))
+    monkeypatch.setattr("search_app.engine.pipeline.run_query", spy(retrieval.run_query))
+    monkeypatch.setattr("search_app.engine.service.count_matches", spy(retrieval.count_matches))
     if not did_you_mean:
-        monkeypatch.setattr("search_app.search.wants_suggestion", lambda total, relaxed: False)
+        monkeypatch.setattr("search_app.engine.service.wants_suggestion", lambda total, relaxed: False)
     with app.app_context():
         get_service().search(text)
     monkeypatch.undo()

@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 from indexer.analysis import japanese_analyzer, meaningful_terms, query_words
 from indexer.ngrams import mixed_reading
 from indexer.pipeline import run
-from search_app.query import parse_query
-from search_app.ranking import Compiler
-from search_app.retrieval import kept_units, meaningful
+from search_app.engine.compiler import Compiler
+from search_app.engine.retrieval import kept_units, meaningful
+from search_app.engine.syntax import parse_query
 from tests.browser.live import free_port
 from tests.conftest import REPO, make_app, write_corpus
 from tests.pages import Page, paragraphs

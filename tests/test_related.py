@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from search_app.related import RELATED_COUNT, paragraphs
-from search_app.snippets import Match
+from search_app.engine.related import RELATED_COUNT, paragraphs
+from search_app.engine.snippets import Match
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page
 from tests.pages import paragraphs as html_paragraphs

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from whoosh.searching import Searcher
 
-from search_app.gramscore import gram_scores
-from search_app.index import IndexHandle
-from search_app.query import parse_query
-from search_app.ranking import Compiler
-from search_app.sentence import score_sentence
+from search_app.engine.bm25 import gram_scores
+from search_app.engine.compiler import Compiler
+from search_app.engine.searcher import IndexHandle
+from search_app.engine.sentence import score_sentence
+from search_app.engine.syntax import parse_query
 
 
 @pytest.fixture

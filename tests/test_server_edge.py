@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from search_app import SECURITY_HEADERS
-from search_app.query import MAX_QUERY_CHARS
+from search_app.engine.syntax import MAX_QUERY_CHARS
 from search_app.worker import HEADER_FIELD_LIMIT, REQUEST_LINE_LIMIT, CappedSocket, longest_search_target
 from tests.browser.live import CORPUS, build_index, serve
 

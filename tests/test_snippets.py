@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from search_app.snippets import FRAGMENT_CHARS, Match, highlight, make_snippet, merge_matches, sentences
+from search_app.engine.snippets import FRAGMENT_CHARS, Match, highlight, make_snippet, merge_matches, sentences
 
 
 def marks(html: str) -> list[str]:

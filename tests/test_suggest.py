@@ -16,9 +16,9 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from search_app.didyoumean import MAX_COUNTS, plain_words, suggest_query
-from search_app.index import IndexHandle
-from search_app.suggest import MAX_SUGGESTIONS, Collected, collect, edit_distance
+from search_app.engine.completions import MAX_SUGGESTIONS, Collected, collect, edit_distance
+from search_app.engine.didyoumean import MAX_COUNTS, plain_words, suggest_query
+from search_app.engine.searcher import IndexHandle
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -181,7 +181,7 @@ def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> 
 def test_a_reindex_reads_only_its_new_segment(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Each segment's share of the vocabulary is kept: after an editor's change only the
     # new segment is read, and the result is what reading everything gives.
-    from search_app import suggest as suggest_module
+    from search_app.engine import completions as suggest_module
 
     index = tmp_path / "index"
     run(corpus, index, jobs=1)
@@ -429,7 +429,7 @@ def test_no_request_waits_long_for_the_vocabulary(built_index: Path, monkeypatch
         release.wait(30)
         return real_collect(*args)
 
-    monkeypatch.setattr("search_app.suggest.collect", slow_collect)
+    monkeypatch.setattr("search_app.engine.completions.collect", slow_collect)
     app = make_app(built_index, VOCABULARY_WAIT=0.05)
     client = app.test_client()
     started = time.perf_counter()

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.evaluate import Evaluator
-from search_app.facets import Facet, count_facets, facet_table
-from search_app.filters import Filters
-from search_app.retrieval import Matched, run_query
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.facets import Facet, count_facets, facet_table
+from search_app.engine.narrowing import Filters
+from search_app.engine.retrieval import Matched, run_query
 
 # Articles in the home page's 新着記事 list.
 LATEST_COUNT = 10

@@ -18,7 +18,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search_app.postings import gram_doc_frequency, gram_postings, read_postings
+from search_app.engine.postings import gram_doc_frequency, gram_postings, read_postings
 
 # The n-gram field ranked here, and its BM25 parameters (make eval: the usual
 # 1.2 / 0.75 suits character n-grams on both JSQuAD and livedoor headlines).

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh.searching import Searcher
 
-from search_app.gramscore import GRAM_FIELD, top
+from search_app.engine.bm25 import GRAM_FIELD, top
 
 # make eval, one setting for both sets: JSQuAD unchanged (its paragraphs are short),
 # livedoor headlines 0.825 -> 0.87 (a news article's lede restates its headline). On whole

@@ -6,26 +6,27 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from markupsafe import Markup, escape
 from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
-from search_app.browse import Overview, overview
-from search_app.didyoumean import suggest_query, wants_suggestion
-from search_app.evaluate import Evaluator
-from search_app.facets import Facets, count_facets, facet_table
-from search_app.filters import SORTS, Filters, effective_sort
-from search_app.fusion import rank
-from search_app.index import IndexHandle
-from search_app.postings import stored_fields
-from search_app.query import QuerySyntaxError, parse_query
-from search_app.ranking import CompiledQuery, Compiler
-from search_app.related import RelatedArticle, paragraphs, related_articles
-from search_app.retrieval import Matched, count_matches, match_spans
-from search_app.snippets import Match, highlight, make_snippet
-from search_app.suggest import MAX_PREFIX_CHARS, VOCABULARY_WAIT, Suggestion, Vocabulary, VocabularyCache
+from search_app.engine.compiler import CompiledQuery, Compiler
+from search_app.engine.completions import MAX_PREFIX_CHARS, VOCABULARY_WAIT, Suggestion, Vocabulary, VocabularyCache
+from search_app.engine.didyoumean import suggest_query, wants_suggestion
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.facets import Facets, count_facets, facet_table
+from search_app.engine.narrowing import SORTS, Filters, effective_sort
+from search_app.engine.overview import Overview, overview
+from search_app.engine.pipeline import rank
+from search_app.engine.postings import stored_fields
+from search_app.engine.related import RelatedArticle, paragraphs, related_articles
+from search_app.engine.retrieval import Matched, count_matches, match_spans
+from search_app.engine.searcher import IndexHandle
+from search_app.engine.snippets import Match, highlight, make_snippet
+from search_app.engine.syntax import QuerySyntaxError, parse_query
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -101,6 +102,13 @@ class SearchService:
         self.vocabulary = VocabularyCache()
         # How long もしかして waits for a new generation's vocabulary (it is built in the background).
         self.vocabulary_wait = vocabulary_wait
+
+    @classmethod
+    def open(
+        cls, index_dir: str | Path, *, reload_interval: float, vocabulary_wait: float = VOCABULARY_WAIT
+    ) -> SearchService:
+        """A service over the index in `index_dir`, reopened when the indexer publishes a new generation."""
+        return cls(IndexHandle(index_dir, reload_interval=reload_interval), vocabulary_wait=vocabulary_wait)
 
     def document_count(self) -> int:
         """Documents in the live index."""

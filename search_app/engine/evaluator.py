@@ -18,8 +18,8 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from search_app.gramscore import bm25, live_mask, term_scores
-from search_app.postings import phrase_matches
+from search_app.engine.bm25 import bm25, live_mask, term_scores
+from search_app.engine.postings import phrase_matches
 
 # What Whoosh's inverse matcher scores a document that lacks the negated query.
 _NOT_SCORE = 1.0

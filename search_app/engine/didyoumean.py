@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from indexer.ngrams import is_kana_word
-from search_app.query import And, QuerySyntaxError, Words, parse_query
-from search_app.suggest import Vocabulary, janome_reading, normalize
+from search_app.engine.completions import Vocabulary, janome_reading, normalize
+from search_app.engine.syntax import And, QuerySyntaxError, Words, parse_query
 
 # A query with fewer results than this may get a suggestion.
 FEW_RESULTS = 3

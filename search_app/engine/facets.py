@@ -11,7 +11,7 @@ import numpy as np
 from whoosh.searching import Searcher
 from whoosh.util.times import long_to_datetime
 
-from search_app.filters import MISSING_DATE, Filters, tag_term
+from search_app.engine.narrowing import MISSING_DATE, Filters, tag_term
 
 # The tag facet lists the commonest tags only.
 MAX_TAG_VALUES = 20

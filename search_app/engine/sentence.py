@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.schema import SEARCH_FIELDS
-from search_app.evaluate import Evaluator
+from search_app.engine.evaluator import Evaluator
 
 # Score × (1 + COVERAGE_BOOST × share²), share = the fraction of the sentence's
 # words an article has: an article with all of them counts twice (make eval).

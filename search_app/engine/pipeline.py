@@ -9,12 +9,12 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.evaluate import Evaluator
-from search_app.gramscore import gram_scores, top
-from search_app.lead import boost_openings
-from search_app.ranking import CompiledQuery
-from search_app.retrieval import Matched, by_score, kept_units, meaningful, relax, run_query
-from search_app.sentence import score_sentence
+from search_app.engine.bm25 import gram_scores, top
+from search_app.engine.compiler import CompiledQuery
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.openings import boost_openings
+from search_app.engine.retrieval import Matched, by_score, kept_units, meaningful, relax, run_query
+from search_app.engine.sentence import score_sentence
 
 # The n-gram ranking's weight beside the word ranking, each scaled to its best
 # candidate's score (one setting for JSQuAD and livedoor headlines, make eval).

@@ -15,7 +15,7 @@ from whoosh.searching import Searcher
 
 from indexer.ngrams import query_char_runs
 from indexer.schema import TAG_SEPARATOR
-from search_app.snippets import Match, highlight
+from search_app.engine.snippets import Match, highlight
 
 RELATED_COUNT = 5
 # Key character bigrams of an article that make up its similarity query.

@@ -24,7 +24,7 @@ from indexer.ngrams import (
 )
 from indexer.schema import SEARCH_FIELDS
 from indexer.vocabulary import Synonyms
-from search_app.query import And, Node, Not, Or, QuerySyntaxError, Words
+from search_app.engine.syntax import And, Node, Not, Or, QuerySyntaxError, Words
 
 # How much a match through each kind of evidence counts, relative to a word
 # match. N-grams and readings find what Janome's words miss, but must never

@@ -15,7 +15,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.store import IndexUnavailableError, open_index
-from search_app.gramscore import doc_frequency
+from search_app.engine.bm25 import doc_frequency
 
 
 class BM25(scoring.BM25F):

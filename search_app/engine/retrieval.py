@@ -9,12 +9,12 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.evaluate import Evaluator
-from search_app.filters import MISSING_DATE
-from search_app.gramscore import per_searcher
-from search_app.postings import characters, gram_spans
-from search_app.ranking import CompiledQuery, Highlights, Union
-from search_app.snippets import Match
+from search_app.engine.bm25 import per_searcher
+from search_app.engine.compiler import CompiledQuery, Highlights, Union
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.narrowing import MISSING_DATE
+from search_app.engine.postings import characters, gram_spans
+from search_app.engine.snippets import Match
 
 # How much more a relaxed match counts when it has every kept unit.
 KEPT_BOOST = 1.0
