@@ -74,5 +74,5 @@ def _buffer_file_init(
 
 
 def install() -> None:
-    """Make Whoosh's BufferFile read in place (idempotent; pinned by whoosh<2.8)."""
+    """Make Whoosh's BufferFile read in place (idempotent; pinned by whoosh<2.8); store.open_whoosh calls it."""
     structfile.BufferFile.__init__ = _buffer_file_init  # type: ignore[method-assign]

@@ -23,7 +23,7 @@ from indexer.leanwriter import LeanWriter, written_by_this_version
 from indexer.profiles import NO_PROFILES, Profiles
 from indexer.schema import build_schema, to_document
 from indexer.status import status_path, write_status
-from indexer.store import IndexLocation
+from indexer.store import IndexLocation, open_whoosh
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
 from indexer.vocabulary import UserWord, changed_surfaces, read_user_dictionary
 
@@ -338,7 +338,7 @@ def _open_compatible(loc: IndexLocation, schema: Schema) -> tuple[Index | None, 
         return None, (
             "the live index cannot be read (damaged, or written by an older version)" if loc.path.is_dir() else ""
         )
-    ix = whoosh_index.open_dir(str(loc.path))
+    ix = open_whoosh(loc.path)
     if not written_by_this_version(ix):
         reason = "the index was written by an older version of the indexer, in a format this one does not read"
     elif set(ix.schema.names()) != set(schema.names()):

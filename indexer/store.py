@@ -18,10 +18,6 @@ from whoosh.index import Index
 from indexer import mapped
 from indexer.leanwriter import written_by_this_version
 
-# Segments are read from the memory map in place: one copy in the page cache for
-# every app worker, and no copy of the whole index for an editor's one-page update.
-mapped.install()
-
 # How many generations stay on disk beside the live one: a reader that resolved
 # the symlink just before a swap can still open what it found.
 KEEP_PREVIOUS = 1
@@ -136,6 +132,16 @@ class IndexLocation:
         shutil.rmtree(gen, ignore_errors=True)
 
 
+def open_whoosh(path: str | os.PathLike[str]) -> Index:
+    """Whoosh's open_dir, with segments read from the memory map in place (mapped.install).
+
+    One copy in the page cache for every app worker, and no copy of the whole index
+    for an editor's one-page update.
+    """
+    mapped.install()
+    return whoosh_index.open_dir(os.fspath(path))
+
+
 def open_index(path: str | os.PathLike[str]) -> Index:
     """Open the live index for reading; raise IndexUnavailableError with a reason."""
     loc = IndexLocation(path)
@@ -143,7 +149,7 @@ def open_index(path: str | os.PathLike[str]) -> Index:
         msg = f"no index at {loc.path}: run `make index` (python -m indexer) first"
         raise IndexUnavailableError(msg)
     try:
-        ix = whoosh_index.open_dir(str(loc.path))
+        ix = open_whoosh(loc.path)
     except Exception as exc:  # a damaged TOC fails in many ways (IndexError, EOFError, pickle, struct)
         msg = (
             f"cannot open the index at {loc.path}: {type(exc).__name__}: {exc} "

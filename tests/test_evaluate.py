@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,7 +86,15 @@ def compiled_queries(searcher: Searcher) -> Iterator[tuple[str, wq.Query]]:
         compiled = Compiler(searcher.schema["body"].analyzer).compile(parse_query(text))
         parts = [compiled.query, compiled.word_query, *(u.query for u in compiled.units), *compiled.negatives]
         yield from ((text, q) for q in parts if q is not None)
-    for filters in (Filters(category="総務"), Filters(tags=("見積書",)), Filters(year=2020), Filters(year=1999)):
+    filters_tried = (
+        Filters(category="総務"),
+        Filters(tags=("見積書",)),
+        Filters(year=2020),
+        Filters(year=1999),
+        Filters(date_from=dt.date(2021, 3, 1), date_to=dt.date(2023, 6, 30)),
+        Filters(category="経理", tags=("見積書", "請求書"), date_from=dt.date(2020, 1, 1)),
+    )
+    for filters in filters_tried:
         if (q := filters.query()) is not None:
             yield str(filters), q
     yield "every", wq.Every()
@@ -128,6 +137,15 @@ def test_segments_with_deletions(changed_index: Searcher) -> None:
     assert len(changed_index.leaf_searchers()) > 1
     assert changed_index.doc_count_all() > changed_index.doc_count()  # the old copy is deleted, not gone
     assert assert_same(changed_index, whole_tree=False) > 30
+
+
+@pytest.mark.parametrize(
+    "q", [wq.Prefix("body", "経"), wq.Wildcard("title", "経*"), wq.Every("body")], ids=["prefix", "wildcard", "field"]
+)
+def test_a_query_the_compiler_never_builds_is_refused_with_its_name(changed_index: Searcher, q: wq.Query) -> None:
+    # Filters are read from the facet table and words from the flat postings; nothing falls back to Whoosh's matchers.
+    with pytest.raises(TypeError, match=type(q).__name__):
+        Evaluator(changed_index).evaluate(q)
 
 
 def test_exclusion_holds_across_segments(changed_index: Searcher) -> None:

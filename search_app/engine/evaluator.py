@@ -5,7 +5,8 @@ intersection and span matchers; at 2,000 articles that was two thirds of a
 reader query's CPU, and it grows with the corpus. Here each term's postings are
 read block by block and scored as arrays (gramscore.term_scores), the boolean
 structure is array logic, and only phrases read positions, of the documents
-that have all their words. Scores are Whoosh's own (the same BM25, sums and
+that have all their words. Filters (category, tag, date range, every article)
+are read from the facet table. Scores are Whoosh's own (the same BM25, sums and
 boosts); tests compare the two on every kind of query the compiler builds.
 """
 
@@ -15,14 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from search_app.engine.bm25 import bm25, live_mask, term_scores
+from search_app.engine.facets import FacetTable, facet_table
 from search_app.engine.postings import phrase_matches
 
-# What Whoosh's inverse matcher scores a document that lacks the negated query.
+# What Whoosh's inverse matcher scores a document that lacks the negated query, and what
+# it scores a filter's match (an unscored field, a date range, every article), times the boost.
 _NOT_SCORE = 1.0
+_FILTER_SCORE = 1.0
+# Unscored fields a query may name: their matches come from the facet table.
+_FILTER_FIELDS = ("category", "tag", "date")
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,9 @@ class Evaluator:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self.size = searcher.doc_count_all()
-        weighting = searcher.weighting
-        # Other weightings (and per-field B) go through Whoosh's own matchers.
-        self._bm25 = isinstance(weighting, BM25F) and not getattr(weighting, "_field_B", None)
-        self._k1 = float(getattr(weighting, "K1", 1.2))
-        self._b = float(getattr(weighting, "B", 0.75))
+        # The searcher's BM25 parameters (searcher.WEIGHTING): the one BM25 is bm25.bm25.
+        self._k1 = float(searcher.weighting.K1)
+        self._b = float(searcher.weighting.B)
         self._memo: dict[wq.Query, Evaluated] = {}
         # Results with exact scores only near the top (evaluate_top).
         self._top: dict[wq.Query, Evaluated] = {}
@@ -132,7 +135,7 @@ class Evaluator:
             return self._binary(q, within)
         if _sums(q):
             return self._compound(q, within)
-        return self._whoosh(q)
+        return self._filter(q)
 
     def _binary(self, q: wq.AndMaybe | wq.AndNot | wq.Not, within: np.ndarray | None) -> Evaluated:
         if isinstance(q, wq.Not):
@@ -199,7 +202,7 @@ class Evaluator:
 
     def _scorable(self, fieldname: str) -> bool:
         schema = self.searcher.schema
-        if not self._bm25 or fieldname not in schema:
+        if fieldname not in schema:
             return False
         field = schema[fieldname]
         return bool(field.scorable and field.format and field.format.supports("positions"))
@@ -214,18 +217,43 @@ class Evaluator:
     def _empty(self) -> Evaluated:
         return Evaluated(np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64))
 
-    def _whoosh(self, q: wq.Query) -> Evaluated:
-        """Anything else (ranges, Every, unscored fields): Whoosh's own matcher, walked once."""
-        ids: list[int] = []
-        scores: list[float] = []
-        context = self.searcher.context(top_query=q)
-        for sub, offset in self.searcher.leaf_searchers():
-            matcher = q.matcher(sub, context)
-            while matcher.is_active():
-                ids.append(matcher.id() + offset)
-                scores.append(matcher.score())
-                matcher.next()
-        return self._from_postings(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+    def _filter(self, q: wq.Query) -> Evaluated:
+        """Every article, a category, a tag or a date range: a mask from the facet table, scoring the boost."""
+        live = live_mask(self.searcher)
+        if isinstance(q, wq.Every) and q.fieldname in (None, "", "*"):
+            return self._constant(live, q.boost)
+        table = facet_table(self.searcher)
+        if isinstance(q, wq.Term) and q.fieldname in _FILTER_FIELDS:
+            return self._constant(live & _term_mask(table, q.fieldname, q.text), q.boost)
+        if isinstance(q, wq.NumericRange) and q.fieldname == "date":
+            return self._constant(live & _range_mask(table, q), q.boost)
+        if isinstance(q, wq.Term) and q.fieldname not in self.searcher.schema:
+            return self._empty()
+        msg = f"the evaluator does not evaluate {type(q).__name__} queries ({q})"
+        raise TypeError(msg)
+
+    def _constant(self, mask: np.ndarray, boost: float) -> Evaluated:
+        return Evaluated(mask, np.where(mask, _FILTER_SCORE * boost, 0.0))
+
+
+def _term_mask(table: FacetTable, fieldname: str, text: object) -> np.ndarray:
+    """The documents with the category or tag (none for a date term)."""
+    mask = np.zeros(len(table.category), dtype=bool)
+    if fieldname == "category" and text in table.categories:
+        mask = table.category == table.categories.index(str(text))
+    elif fieldname == "tag" and text in table.tag_names:
+        mask[table.tag_docs[table.tag_ids == table.tag_names.index(str(text))]] = True
+    return mask
+
+
+def _range_mask(table: FacetTable, q: wq.NumericRange) -> np.ndarray:
+    """The dated documents inside the range (its bounds are the raw date column's values)."""
+    mask = table.has_date.copy()
+    if q.start is not None:
+        mask &= table.dates > q.start if q.startexcl else table.dates >= q.start
+    if q.end is not None:
+        mask &= table.dates < q.end if q.endexcl else table.dates <= q.end
+    return mask
 
 
 def _sums(q: wq.Query) -> bool:

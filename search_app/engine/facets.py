@@ -60,7 +60,7 @@ class FacetTable:
 
     @classmethod
     def build(cls, searcher: Searcher) -> FacetTable:
-        """Read the columns and the tag postings; a field no document has yet is simply empty."""
+        """Read the category, date and tag columns; a field no document has yet is simply empty."""
         reader = searcher.reader()
         size = reader.doc_count_all()
         names: list[str] = [""] * size
@@ -76,16 +76,19 @@ class FacetTable:
             for docnum, raw in enumerate(reader.column_reader("date", translate=False)):
                 if isinstance(raw, int) and raw < MISSING_DATE:
                     dates[docnum], has_date[docnum], years[docnum] = raw, True, long_to_datetime(raw).year
-        # The tag field keeps no vectors or per-document column of terms: invert its postings.
-        tag_names: list[str] = []
-        doc_parts: list[np.ndarray] = []
-        if "tag" in reader.indexed_field_names():
-            for term in reader.field_terms("tag"):
-                docs = np.fromiter(reader.postings("tag", term).all_ids(), dtype=np.int64)
-                doc_parts.append(docs)
-                tag_names.append(term)
-        tag_ids = np.repeat(np.arange(len(tag_names), dtype=np.int64), [len(d) for d in doc_parts])
-        tag_docs = np.concatenate(doc_parts) if doc_parts else np.zeros(0, dtype=np.int64)
+        # Each live document's tags from the tag column (the field's value, joined by commas),
+        # as (tag, document) pairs ordered by tag, then document: no postings are read.
+        pairs: set[tuple[str, int]] = set()
+        if reader.has_column("tag"):
+            live = set(reader.all_doc_ids())
+            for docnum, value in enumerate(reader.column_reader("tag")):
+                if docnum in live and value:
+                    pairs.update((term, docnum) for part in value.split(",") if (term := part.strip()))
+        ordered = sorted(pairs)
+        tag_names = sorted({term for term, _ in ordered})
+        code = {name: i for i, name in enumerate(tag_names)}
+        tag_ids = np.asarray([code[term] for term, _ in ordered], dtype=np.int64)
+        tag_docs = np.asarray([docnum for _, docnum in ordered], dtype=np.int64)
         return cls(categories, category, tuple(tag_names), tag_docs, tag_ids, has_date, dates, years)
 
 

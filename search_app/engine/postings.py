@@ -54,17 +54,12 @@ def _term(reader: object, fieldname: str, word: str) -> tuple[FlatPostings, Term
 def read_postings(reader: object, fieldname: str, word: str, wanted: np.ndarray | None = None) -> Postings:
     """The word's postings in a segment, all of them or only the `wanted` (sorted segment docnums).
 
+    A posting's weight is its count times the field's boost, as Whoosh's would be.
     Deleted documents may be among them: the callers' masks leave them out.
     """
-    found = _term(reader, fieldname, word)
-    if found is None or (wanted is not None and not len(wanted)):
-        return Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-    flat, term = found
-    ids = flat.doc_ids(term)
-    counts = flat.counts(term)
-    if wanted is not None:
-        picked = _found(ids, wanted)
-        ids, counts = ids[picked], counts[picked]
+    ids, counts = _counts(reader, fieldname, word, wanted)
+    if not len(ids):
+        return Postings(ids, counts.astype(np.float64))
     boost = reader.schema[fieldname].format.field_boost  # type: ignore[attr-defined]
     return Postings(ids, counts * boost)
 
@@ -72,7 +67,7 @@ def read_postings(reader: object, fieldname: str, word: str, wanted: np.ndarray 
 def _counts(reader: object, fieldname: str, word: str, wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """The word's documents in a segment and its count in each (all, or only the `wanted`)."""
     found = _term(reader, fieldname, word)
-    if found is None:
+    if found is None or (wanted is not None and not len(wanted)):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     flat, term = found
     ids, counts = flat.doc_ids(term), flat.counts(term)
