@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +9,7 @@ import numpy as np
 from whoosh.searching import Searcher
 from whoosh.util.times import long_to_datetime
 
+from search_app.engine.bm25 import per_searcher
 from search_app.engine.narrowing import MISSING_DATE, Filters, tag_term
 
 # The tag facet lists the commonest tags only.
@@ -92,17 +91,9 @@ class FacetTable:
         return cls(categories, category, tuple(tag_names), tag_docs, tag_ids, has_date, dates, years)
 
 
-_tables: weakref.WeakKeyDictionary[Searcher, FacetTable] = weakref.WeakKeyDictionary()
-_tables_lock = threading.Lock()
-
-
 def facet_table(searcher: Searcher) -> FacetTable:
     """The table of the searcher's index, cached while the searcher lives (a new generation gets a new one)."""
-    with _tables_lock:
-        table = _tables.get(searcher)
-        if table is None:
-            table = _tables[searcher] = FacetTable.build(searcher)
-        return table
+    return per_searcher(searcher, "facets", FacetTable.build)
 
 
 def count_facets(table: FacetTable, matched: np.ndarray, filters: Filters) -> Facets:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from dataclasses import dataclass
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search_app.engine.bm25 import per_searcher
 from search_app.engine.evaluator import Evaluator
 from search_app.engine.facets import Facet, count_facets, facet_table
 from search_app.engine.narrowing import Filters
@@ -40,17 +39,9 @@ class Overview:
     tags: tuple[Facet, ...]
 
 
-_overviews: weakref.WeakKeyDictionary[Searcher, Overview] = weakref.WeakKeyDictionary()
-_overviews_lock = threading.Lock()
-
-
 def overview(searcher: Searcher) -> Overview:
     """The overview of the searcher's index, built once while the searcher lives (a reindex opens a new one)."""
-    with _overviews_lock:
-        found = _overviews.get(searcher)
-        if found is None:
-            found = _overviews[searcher] = build_overview(searcher)
-        return found
+    return per_searcher(searcher, "overview", build_overview)
 
 
 def build_overview(searcher: Searcher) -> Overview:
