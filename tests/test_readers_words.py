@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 from indexer.analysis import japanese_analyzer, meaningful_terms, query_words
 from indexer.ngrams import mixed_reading
 from indexer.pipeline import run
+from search_app.engine.candidates import kept_units, meaningful
 from search_app.engine.compiler import Compiler
-from search_app.engine.retrieval import kept_units, meaningful
 from search_app.engine.syntax import parse_query
 from tests.browser.live import free_port
 from tests.conftest import REPO, make_app, write_corpus
