@@ -44,7 +44,7 @@ class Plan:
     """A kind of query as the pipeline's settings: its candidates and the features its score uses."""
 
     name: str
-    # "every" article, "all" the keywords (the strict query), "any" of the words, or a strong
+    # "every" article, "all" of the query (the strict query), "any" of the words, or a strong
     # one of the "kept" units (relaxation).
     candidates: str
     # The n-gram feature's weight beside the words' (it counts when the query has n-grams).
@@ -61,6 +61,8 @@ LISTING = Plan("listing", "every")
 KEYWORDS = Plan("keywords", "all", gram_weight=FUSION_WEIGHT, depth=FUSION_DEPTH)
 SENTENCE = Plan("sentence", "any", gram_weight=FUSION_WEIGHT, coverage_boost=COVERAGE_BOOST, opening=True)
 RELAXED = Plan("relaxed", "kept", gram_weight=FUSION_WEIGHT, coverage_boost=COVERAGE_BOOST, opening=True)
+# An article's similarity query (related.py): its own matches, by its word score alone.
+SIMILAR = Plan("similar", "all")
 
 
 @dataclass
@@ -122,7 +124,7 @@ def rank(
         features.pool[best] = True
         features.grams = gram_scores(searcher, grams, among=np.sort(np.asarray(best, dtype=np.int64)))
         first = _word_matches(evaluator, compiled)
-    return _ordered_result(found, searcher, features, features.pool, limit, sort, first=first)
+    return _ordered_result(found, searcher, features, features.pool, limit, sort, first=first, grams=grams)
 
 
 def _by_units(
@@ -156,7 +158,7 @@ def _by_units(
                 seen.clear()
             result.dropped = tuple(u.label for u in compiled.units)
             return result
-        if plan is RELAXED:
+        if plan.candidates == "kept":
             # Keywords: an article needs a strong one. A sentence is ranked by how much of it
             # an article shares, n-grams included (ボトックス of an unknown ボトックスアイテム).
             found = found & np.logical_or.reduce([has for has, s in zip(present, strong, strict=True) if s])
@@ -167,7 +169,8 @@ def _by_units(
     result.total = int(np.count_nonzero(listed))
     if grams:
         features.grams = gram_scores(evaluator.searcher, grams)
-    first = np.logical_and.reduce([present[i] for i in kept]) if plan is RELAXED and len(kept) > 1 else None
+    # Relaxed keywords: the articles with every kept unit first.
+    first = np.logical_and.reduce([present[i] for i in kept]) if plan.candidates == "kept" and len(kept) > 1 else None
     _ordered_result(result, evaluator.searcher, features, listed, limit, sort, first=first, grams=grams)
     if strict_total:
         shown = [d for d, _ in result.ranked]

@@ -17,7 +17,8 @@ from indexer.ngrams import query_char_runs
 from indexer.schema import TAG_SEPARATOR
 from search_app.engine.bm25 import live_mask
 from search_app.engine.evaluator import Evaluator
-from search_app.engine.pipeline import ordered
+from search_app.engine.features import Features
+from search_app.engine.pipeline import SIMILAR, ordered, score
 from search_app.engine.settings import (
     RELATED_KEY_TERMS,
     RELATED_MAX_DF_SHARE,
@@ -58,10 +59,11 @@ def paragraphs(body: str, matches: Iterable[Match]) -> tuple[Markup, ...]:
 def related_articles(searcher: Searcher, docnum: int, fields: dict) -> tuple[RelatedArticle, ...]:
     """The articles most like this one: its key terms (tf·idf) as one OR query; never itself.
 
-    The query is scored like every other (the evaluator's BM25) and ordered by the
-    pipeline's rule (best first, the newer on a tie). An article with little or no
-    text is matched by its title and tags; when too few are found, articles sharing
-    a tag, then the category, fill the list, newest first.
+    The query is scored like every other (the evaluator's BM25, pipeline.score with
+    the SIMILAR plan) and ordered by the pipeline's rule (best first, the newer on a
+    tie). An article with little or no text is matched by its title and tags; when
+    too few are found, articles sharing a tag, then the category, fill the list,
+    newest first.
     """
     evaluator = Evaluator(searcher)
     others = live_mask(searcher).copy()
@@ -70,7 +72,9 @@ def related_articles(searcher: Searcher, docnum: int, fields: dict) -> tuple[Rel
     query = _similarity_query(searcher, fields)
     if query is not None:
         similar = evaluator.evaluate(query)
-        found.extend(d for d, _ in ordered(searcher, similar.scores, similar.mask & others, RELATED_COUNT))
+        listed = similar.mask & others
+        scores = score(SIMILAR, Features(similar.scores, listed))
+        found.extend(d for d, _ in ordered(searcher, scores, listed, RELATED_COUNT))
     if len(found) < RELATED_COUNT:
         neighbours = [wq.Term("tag", t.replace(",", " ")) for t in _tags(fields)]
         if fields.get("category"):
