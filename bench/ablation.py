@@ -131,7 +131,7 @@ def _drop_stored(stack: contextlib.ExitStack, field: str, blocked: Blocked, *, c
     stack.enter_context(mock.patch.object(search_app.engine.postings, "_term", without))
     if coupled:
         return
-    # gramscore looks these two up in its own namespace: wrapped there, they see the field.
+    # bm25.py looks these two up in its own namespace: wrapped there, they see the field.
     for name in ("gram_postings", "gram_doc_frequency"):
         stack.enter_context(
             mock.patch.object(search_app.engine.bm25, name, _seeing_all(getattr(search_app.engine.bm25, name)))
@@ -171,7 +171,7 @@ def _drop_text_ng(stack: contextlib.ExitStack, field: str, blocked: Blocked) -> 
 
     stack.enter_context(mock.patch.object(search_app.engine.bm25, "gram_postings", no_postings))
     stack.enter_context(mock.patch.object(search_app.engine.bm25, "doc_frequency", no_frequency))
-    # search_app.engine.searcher imported it by name (BM25's idf, which lead.py's weights also use).
+    # search_app.engine.searcher imported it by name (BM25's idf, which openings.py's weights also use).
     stack.enter_context(mock.patch.object(search_app.engine.searcher, "doc_frequency", no_frequency))
 
 

@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 from search_app.engine.compiler import Compiler
 from search_app.engine.evaluator import Evaluator
 from search_app.engine.narrowing import Filters
-from search_app.engine.retrieval import ordered
+from search_app.engine.pipeline import ordered
 from search_app.engine.searcher import IndexHandle
 from search_app.engine.syntax import QuerySyntaxError, parse_query
 from tests.strategies import FUZZ

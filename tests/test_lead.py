@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from indexer.pipeline import run
-from search_app.engine.openings import LEAD_DECAY, opening_share
+from search_app.engine.openings import opening_share
+from search_app.engine.settings import LEAD_DECAY
 from tests.conftest import make_app, write_corpus
 from tests.pages import Page, paragraphs
 

@@ -16,8 +16,9 @@ import pytest
 from flask import Flask
 from whoosh import query as wq
 
-from search_app.engine import retrieval
+from search_app.engine import candidates
 from search_app.engine.evaluator import Evaluator
+from search_app.engine.features import unit_words
 from search_app.services import get_service
 from tests.conftest import make_app
 
@@ -48,8 +49,14 @@ def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_
 
         return recording
 
-    monkeypatch.setattr("search_app.engine.pipeline.run_query", spy(retrieval.run_query))
-    monkeypatch.setattr("search_app.engine.service.count_matches", spy(retrieval.count_matches))
+    def units(evaluator: Evaluator, queries: list[wq.Query]) -> object:
+        # The units of a sentence or of relaxed keywords, each evaluated: counted as one OR.
+        seen.append(wq.Or(queries))
+        return unit_words(evaluator, queries)
+
+    monkeypatch.setattr("search_app.engine.pipeline.run_query", spy(candidates.run_query))
+    monkeypatch.setattr("search_app.engine.pipeline.unit_words", units)
+    monkeypatch.setattr("search_app.engine.service.count_matches", spy(candidates.count_matches))
     if not did_you_mean:
         monkeypatch.setattr("search_app.engine.service.wants_suggestion", lambda total, relaxed: False)
     with app.app_context():
@@ -59,7 +66,7 @@ def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_
 
 
 def compiled_all(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str) -> list[wq.Query]:
-    """Every query one search runs (the strict one, and a relaxed one after zero hits)."""
+    """Every query one search runs (the strict one, and the units of a relaxed search after zero hits)."""
     seen = searches(app, monkeypatch, text, did_you_mean=False)
     assert len(seen) <= 2
     return seen

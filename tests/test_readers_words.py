@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 from indexer.analysis import japanese_analyzer, meaningful_terms, query_words
 from indexer.ngrams import mixed_reading
 from indexer.pipeline import run
+from search_app.engine.candidates import kept_units, meaningful
 from search_app.engine.compiler import Compiler
-from search_app.engine.retrieval import kept_units, meaningful
 from search_app.engine.syntax import parse_query
 from tests.browser.live import free_port
 from tests.conftest import REPO, make_app, write_corpus
@@ -180,7 +180,7 @@ def weak_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]
     [
         ("簿記二級", {}, {"二", "級"}),  # the case: 二 of 二週間 once made a match
         ("簿記二級", {"sort": "newest"}, {"二", "級"}),  # relaxed without the n-gram ranking
-        ("title:簿記二級", {}, {"二", "級"}),  # a field: retrieval.relax
+        ("title:簿記二級", {}, {"二", "級"}),  # a field: the RELAXED plan without n-grams
         ("宇宙 二", {}, {"二"}),
         ("宇宙 二週間", {}, {"二", "週間"}),
         ("宇宙 2週間", {}, {"2", "週間"}),

@@ -1,4 +1,4 @@
-"""The numpy ranking of sentences and of keywords no article has all of (search_app/sentence.py)."""
+"""The pipeline's unit features (sentences, and keywords no article has all of) against Whoosh's own matches."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from whoosh.searching import Searcher
 
 from search_app.engine.bm25 import gram_scores
 from search_app.engine.compiler import Compiler
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.features import Features, unit_words
+from search_app.engine.pipeline import SENTENCE, score
 from search_app.engine.searcher import IndexHandle
-from search_app.engine.sentence import score_sentence
 from search_app.engine.syntax import parse_query
 
 
@@ -37,10 +39,10 @@ def searcher(built_index: Path) -> Iterator[Searcher]:
 )
 def test_each_unit_is_present_exactly_where_whoosh_finds_it(searcher: Searcher, query: str) -> None:
     compiled = Compiler(searcher.schema["body"].analyzer).compile(parse_query(query))
-    matches = score_sentence(
-        searcher, [u.query for u in compiled.units], gram_scores(searcher, compiled.text_grams), 3.0
-    )
-    for unit, has in zip(compiled.units, matches.present, strict=True):
+    words, present = unit_words(Evaluator(searcher), [u.query for u in compiled.units])
+    for unit, has in zip(compiled.units, present, strict=True):
         assert set(np.flatnonzero(has).tolist()) == set(searcher.docs_for_query(unit.query)), unit.label
-    # Every candidate is scored, and nothing else is.
-    assert set(np.flatnonzero(matches.scores).tolist()) == set(np.flatnonzero(matches.matching).tolist())
+    # Every candidate (an article with one of the units) is scored, and nothing else is.
+    candidates = np.logical_or.reduce(present)
+    features = Features(words, candidates, gram_scores(searcher, compiled.text_grams), present)
+    assert set(np.flatnonzero(score(SENTENCE, features)).tolist()) == set(np.flatnonzero(candidates).tolist())

@@ -19,14 +19,12 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from search_app.engine.postings import gram_doc_frequency, gram_postings, read_postings
+from search_app.engine.settings import GRAM_B, GRAM_K1
 
-# The n-gram field ranked here, and its BM25 parameters (make eval: the usual
-# 1.2 / 0.75 suits character n-grams on both JSQuAD and livedoor headlines).
+# The n-gram field ranked here (its BM25 parameters are in settings.py).
 # Its postings are not stored: they are title_ng's counts TITLE_REPEAT times plus
 # body_ng's (postings.gram_postings); the index keeps only its lengths.
 GRAM_FIELD = "text_ng"
-GRAM_K1 = 1.2
-GRAM_B = 0.75
 
 _BYTE_TO_LENGTH = np.asarray([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _per_searcher: weakref.WeakKeyDictionary[Searcher, dict[str, Any]] = weakref.WeakKeyDictionary()

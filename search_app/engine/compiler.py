@@ -24,17 +24,17 @@ from indexer.ngrams import (
 )
 from indexer.schema import SEARCH_FIELDS
 from indexer.vocabulary import Synonyms
+from search_app.engine.settings import (
+    MAX_GRAMS,
+    NEAR_SLOP,
+    NGRAM_WEIGHT,
+    PROXIMITY_BOOST,
+    READING_WEIGHT,
+    SENTENCE_WORDS,
+    SYNONYM_WEIGHT,
+)
 from search_app.engine.syntax import And, Node, Not, Or, QuerySyntaxError, Words
 
-# How much a match through each kind of evidence counts, relative to a word
-# match. N-grams and readings find what Janome's words miss, but must never
-# outrank real word matches (京都 before 東京都).
-NGRAM_WEIGHT = 0.25
-READING_WEIGHT = 0.3
-SYNONYM_WEIGHT = 0.8
-# A phrase of the words typed together lifts documents where they stand together.
-PROXIMITY_BOOST = 2.0
-NEAR_SLOP = 8
 # Longer runs (a pasted paragraph, a word typed 500 times) get no proximity
 # phrase: its matcher walks every position of every term.
 MAX_PROXIMITY_TERMS = 16
@@ -42,12 +42,6 @@ MAX_PROXIMITY_TERMS = 16
 MAX_UNITS = 64
 # Longer unbroken runs get no n-gram phrase (the words still match).
 MAX_GRAM_PHRASE = 32
-# A stretch of text with this many content words reads as a sentence, not a compound.
-SENTENCE_WORDS = 3
-# At most this many distinct n-grams of the query go into the n-gram ranking.
-MAX_GRAMS = 64
-# Verbs, adverbs and adjectives of a multi-word query are optional when a noun is there.
-WEAK_VERBS = True
 
 _NGRAM_FIELD = {"title": "title_ng", "body": "body_ng"}
 _READING_FIELD = {"title": "title_rd", "body": "body_rd"}
@@ -90,16 +84,6 @@ class CompiledQuery:
     sentence: bool = False
     terms: list[str] = field(default_factory=list)
     highlights: Highlights = field(default_factory=Highlights)
-
-
-# Query-time multipliers on top of the schema's field boosts (title 3, tags 1.5,
-# body 1), by field kind; 1.0 leaves the schema's weighting as it is.
-FIELD_WEIGHT = {"title": 1.0, "body": 1.0, "tags": 1.0}
-_KIND = {"title_ng": "title", "title_rd": "title", "body_ng": "body", "body_rd": "body"}
-
-
-def _weight(fieldname: str) -> float:
-    return FIELD_WEIGHT.get(_KIND.get(fieldname, fieldname), 1.0)
 
 
 def _all_of(parts: list[wq.Query]) -> wq.Query:
@@ -346,12 +330,12 @@ class Compiler:
         self, text: str, words: list[str], full: list[str], fields: tuple[str, ...], *, phrase: bool
     ) -> wq.Query:
         if phrase and len(full) > 1:
-            return _any([wq.Phrase(f, full, boost=_weight(f)) for f in fields])
+            return _any([wq.Phrase(f, full) for f in fields])
 
         def clause(t: str) -> wq.Query:
-            return _any([wq.Term(f, t, boost=_weight(f)) for f in fields])
+            return _any([wq.Term(f, t) for f in fields])
 
-        strengths = dict(self._strengths(text)) if WEAK_VERBS and not phrase else {}
+        strengths = dict(self._strengths(text)) if not phrase else {}
         strong = [t for t in words if strengths.get(t, True)]
         weak = [t for t in words if not strengths.get(t, True)] if strong else []
         required = [clause(t) for t in (strong or words)]
@@ -363,7 +347,7 @@ class Compiler:
             return conjunction
         if 1 < len(full) <= MAX_PROXIMITY_TERMS:
             # Words typed together (経費精算) rank higher where they stand together.
-            near = [wq.Phrase(f, full, boost=PROXIMITY_BOOST * _weight(f)) for f in fields]
+            near = [wq.Phrase(f, full, boost=PROXIMITY_BOOST) for f in fields]
             return wq.AndMaybe(conjunction, _any(near))
         return conjunction
 
@@ -374,7 +358,7 @@ class Compiler:
             return None
 
         def run_query(f: str, run: list[str]) -> wq.Query:
-            return wq.Term(f, run[0], boost=_weight(f)) if len(run) == 1 else wq.Phrase(f, run, boost=_weight(f))
+            return wq.Term(f, run[0]) if len(run) == 1 else wq.Phrase(f, run)
 
         parts = [_any([run_query(f, run) for f in targets]) for run in runs]
         return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -423,7 +407,7 @@ class Compiler:
             return
         strong = self._meaningful(node.text)
         for term in words:
-            yield Unit(term, _any([wq.Term(f, term, boost=_weight(f)) for f in fields]), term in strong)
+            yield Unit(term, _any([wq.Term(f, term) for f in fields]), term in strong)
 
     def _with_nearness(self, query: wq.Query, positives: list[Node]) -> wq.Query:
         """Lift documents where the reader's separate words stand near each other."""
@@ -433,5 +417,5 @@ class Compiler:
                 terms.extend(self._terms(n.text))
         if not 2 <= len(terms) <= MAX_PROXIMITY_TERMS:
             return query
-        near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST * _weight(f)) for f in ("title", "body")]
+        near = [wq.Phrase(f, terms, slop=NEAR_SLOP, boost=PROXIMITY_BOOST) for f in ("title", "body")]
         return wq.AndMaybe(query, _any(near))

@@ -3,7 +3,7 @@
 Whoosh walks a query posting by posting in Python, through a tree of union,
 intersection and span matchers; at 2,000 articles that was two thirds of a
 reader query's CPU, and it grows with the corpus. Here each term's postings are
-read block by block and scored as arrays (gramscore.term_scores), the boolean
+read block by block and scored as arrays (bm25.term_scores), the boolean
 structure is array logic, and only phrases read positions, of the documents
 that have all their words. Filters (category, tag, date range, every article)
 are read from the facet table. Scores are Whoosh's own (the same BM25, sums and

@@ -1,10 +1,9 @@
-"""An article's opening: a sentence's words in the title or early in the body count more.
+"""The opening feature: how much of the query an article's title and first lines hold.
 
 Articles state their subject in the title and the first lines (a news lede, a
-blog post's introduction), and a headline or question repeats it. The best
-LEAD_DEPTH candidates of a sentence are each multiplied by
-1 + LEAD_BOOST × (the share of the sentence's bigrams, by idf, found in the
-title, or in the body with a weight that decays with how late they first occur).
+blog post's introduction), and a headline or question repeats it. The share of
+the query's bigrams, by idf, found in the title, or in the body with a weight
+that decays with how late they first occur (settings.LEAD_*).
 """
 
 from __future__ import annotations
@@ -17,17 +16,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from search_app.engine.bm25 import GRAM_FIELD, top
-
-# make eval, one setting for both sets: JSQuAD unchanged (its paragraphs are short),
-# livedoor headlines 0.825 -> 0.87 (a news article's lede restates its headline). On whole
-# Wikipedia articles, where answers sit deep inside, it costs 0.005 (README).
-LEAD_BOOST = 4.0
-# Characters after which a first occurrence weighs 1/e of one at the start.
-LEAD_DECAY = 300.0
-# Candidates re-ranked (the rest keep their order below them: the boost only raises).
-LEAD_DEPTH = 30
-# Body characters looked at: later first occurrences weigh almost nothing.
-LEAD_SCAN = 2000
+from search_app.engine.settings import LEAD_DECAY, LEAD_DEPTH, LEAD_SCAN
 
 
 def _normalized(text: str) -> str:
@@ -50,12 +39,14 @@ def opening_share(title: str, body: str, weights: dict[str, float]) -> float:
     return found / total
 
 
-def boost_openings(searcher: Searcher, scores: np.ndarray, allowed: np.ndarray, grams: Iterable[str]) -> None:
-    """Multiply the best LEAD_DEPTH allowed scores, in place, by how much of the query their openings hold."""
+def opening_shares(searcher: Searcher, scores: np.ndarray, allowed: np.ndarray, grams: Iterable[str]) -> np.ndarray:
+    """Every article's opening share, read for the best LEAD_DEPTH allowed by `scores` only (0 elsewhere)."""
+    shares = np.zeros(len(scores), dtype=np.float64)
     weights = {g: searcher.idf(GRAM_FIELD, g) for g in dict.fromkeys(grams) if len(g) == 2}
     if not weights:
-        return
+        return shares
+    # Stored text is read only for the best few: the feature only re-ranks the top.
     for docnum, _score in top(scores, LEAD_DEPTH, allowed):
         stored = searcher.stored_fields(docnum)
-        share = opening_share(stored.get("title", ""), stored.get("body", ""), weights)
-        scores[docnum] *= 1.0 + LEAD_BOOST * share
+        shares[docnum] = opening_share(stored.get("title", ""), stored.get("body", ""), weights)
+    return shares

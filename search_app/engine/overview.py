@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search_app.engine.bm25 import per_searcher
-from search_app.engine.evaluator import Evaluator
+from search_app.engine.candidates import Matched
+from search_app.engine.compiler import CompiledQuery
 from search_app.engine.facets import Facet, count_facets, facet_table
 from search_app.engine.narrowing import Filters
-from search_app.engine.retrieval import Matched, run_query
+from search_app.engine.pipeline import rank
 
 # Articles in the home page's 新着記事 list.
 LATEST_COUNT = 10
@@ -47,10 +47,10 @@ def overview(searcher: Searcher) -> Overview:
 def build_overview(searcher: Searcher) -> Overview:
     """The listing of every article (as a filtered listing is made), newest first, with its facet counts."""
     every = Matched(searcher.doc_count_all())
-    total, ranked = run_query(Evaluator(searcher), wq.Every(), LATEST_COUNT, sort="newest", seen=every)
+    listing = rank(searcher, CompiledQuery(None), LATEST_COUNT, sort="newest", seen=every)
     counts = count_facets(facet_table(searcher), every.mask, Filters())
-    latest = tuple(_link(searcher.stored_fields(docnum)) for docnum, _ in ranked)
-    return Overview(total, latest, counts.category, counts.tag)
+    latest = tuple(_link(searcher.stored_fields(docnum)) for docnum, _ in listing.ranked)
+    return Overview(listing.total, latest, counts.category, counts.tag)
 
 
 def _link(fields: dict) -> ArticleLink:

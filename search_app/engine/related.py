@@ -15,17 +15,20 @@ from whoosh.searching import Searcher
 
 from indexer.ngrams import query_char_runs
 from indexer.schema import TAG_SEPARATOR
+from search_app.engine.bm25 import live_mask
+from search_app.engine.evaluator import Evaluator
+from search_app.engine.features import Features
+from search_app.engine.pipeline import SIMILAR, ordered, score
+from search_app.engine.settings import (
+    RELATED_KEY_TERMS,
+    RELATED_MAX_DF_SHARE,
+    RELATED_TEXT_CHARS,
+    RELATED_TITLE_WEIGHT,
+)
 from search_app.engine.snippets import Match, highlight
 
+# How many are listed (the weights of the similarity query are in settings.py).
 RELATED_COUNT = 5
-# Key character bigrams of an article that make up its similarity query.
-KEY_TERMS = 24
-# A title (or tag) bigram counts as this many in the text.
-TITLE_WEIGHT = 3
-# Only the opening of a long article is analyzed: enough for its topic, and bounded work.
-KEY_TEXT_CHARS = 4000
-# Terms in more documents than this share of the collection say nothing about a topic.
-MAX_DF_SHARE = 0.5
 _FUNCTION_GRAM = re.compile(r"[\u3041-\u309f]+|[\x00-\x7f]+")
 
 
@@ -56,14 +59,22 @@ def paragraphs(body: str, matches: Iterable[Match]) -> tuple[Markup, ...]:
 def related_articles(searcher: Searcher, docnum: int, fields: dict) -> tuple[RelatedArticle, ...]:
     """The articles most like this one: its key terms (tf·idf) as one OR query; never itself.
 
-    An article with little or no text is matched by its title and tags; when
-    too few are found, articles sharing a tag, then the category, fill the list.
+    The query is scored like every other (the evaluator's BM25, pipeline.score with
+    the SIMILAR plan) and ordered by the pipeline's rule (best first, the newer on a
+    tie). An article with little or no text is matched by its title and tags; when
+    too few are found, articles sharing a tag, then the category, fill the list,
+    newest first.
     """
+    evaluator = Evaluator(searcher)
+    others = live_mask(searcher).copy()
+    others[docnum] = False
     found: list[int] = []
     query = _similarity_query(searcher, fields)
     if query is not None:
-        results = searcher.search(query, limit=RELATED_COUNT, mask={docnum})
-        found.extend(hit.docnum for hit in results)
+        similar = evaluator.evaluate(query)
+        listed = similar.mask & others
+        scores = score(SIMILAR, Features(similar.scores, listed))
+        found.extend(d for d, _ in ordered(searcher, scores, listed, RELATED_COUNT))
     if len(found) < RELATED_COUNT:
         neighbours = [wq.Term("tag", t.replace(",", " ")) for t in _tags(fields)]
         if fields.get("category"):
@@ -71,8 +82,10 @@ def related_articles(searcher: Searcher, docnum: int, fields: dict) -> tuple[Rel
         for q in neighbours:
             if len(found) >= RELATED_COUNT:
                 break
-            results = searcher.search(q, limit=RELATED_COUNT, mask={docnum, *found})
-            found.extend(hit.docnum for hit in results)
+            others[found] = False
+            sharing = evaluator.evaluate(q)
+            newest = ordered(searcher, sharing.scores, sharing.mask & others, RELATED_COUNT, "newest")
+            found.extend(d for d, _ in newest)
     return tuple(_related(searcher.stored_fields(d)) for d in found[:RELATED_COUNT])
 
 
@@ -80,10 +93,10 @@ def _similarity_query(searcher: Searcher, fields: dict) -> wq.Query | None:
     # Character bigrams, not Janome words: the same topical evidence (経費, 精算,
     # 申請) for a fraction of the cost; Janome over a long article takes ~100 ms.
     counts: Counter[str] = Counter()
-    for text, weight in ((fields.get("title", ""), TITLE_WEIGHT), (" ".join(_tags(fields)), TITLE_WEIGHT)):
+    for text in (fields.get("title", ""), " ".join(_tags(fields))):
         for run in query_char_runs(text):
-            counts.update({g: weight for g in run if _topical(g)})
-    for run in query_char_runs(fields.get("body", "")[:KEY_TEXT_CHARS]):
+            counts.update({g: RELATED_TITLE_WEIGHT for g in run if _topical(g)})
+    for run in query_char_runs(fields.get("body", "")[:RELATED_TEXT_CHARS]):
         counts.update(g for g in run if _topical(g))
     total = max(1, searcher.doc_count())
     reader = searcher.reader()
@@ -91,10 +104,10 @@ def _similarity_query(searcher: Searcher, fields: dict) -> wq.Query | None:
     for gram, tf in counts.items():
         df = reader.doc_frequency("body_ng", gram)
         # A gram only this article has cannot find another one.
-        if df < 2 or df > max(2, total * MAX_DF_SHARE):
+        if df < 2 or df > max(2, total * RELATED_MAX_DF_SHARE):
             continue
         weights[gram] = (1 + math.log(tf)) * math.log(1 + total / df)
-    best = sorted(weights, key=lambda t: (-weights[t], t))[:KEY_TERMS]
+    best = sorted(weights, key=lambda t: (-weights[t], t))[:RELATED_KEY_TERMS]
     if not best:
         return None
     top = weights[best[0]]

@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 
 from indexer.store import IndexUnavailableError, open_index
 from search_app.engine.bm25 import doc_frequency
+from search_app.engine.settings import WORD_B, WORD_K1
 
 
 class BM25(scoring.BM25F):
@@ -33,8 +34,8 @@ class BM25(scoring.BM25F):
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
 
-# BM25 over each field, with the schema's field boosts; B and K1 tuned with make eval.
-WEIGHTING = BM25(B=0.5, K1=1.2)
+# BM25 over each field, with the schema's field boosts (K1 and B: settings.py).
+WEIGHTING = BM25(B=WORD_B, K1=WORD_K1)
 
 
 class IndexHandle:

@@ -13,17 +13,18 @@ from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
+from search_app.engine.candidates import Matched, count_matches
 from search_app.engine.compiler import CompiledQuery, Compiler
 from search_app.engine.completions import MAX_PREFIX_CHARS, VOCABULARY_WAIT, Suggestion, Vocabulary, VocabularyCache
 from search_app.engine.didyoumean import suggest_query, wants_suggestion
 from search_app.engine.evaluator import Evaluator
 from search_app.engine.facets import Facets, count_facets, facet_table
+from search_app.engine.highlights import match_spans
 from search_app.engine.narrowing import SORTS, Filters, effective_sort
 from search_app.engine.overview import Overview, overview
 from search_app.engine.pipeline import rank
 from search_app.engine.postings import stored_fields
 from search_app.engine.related import RelatedArticle, paragraphs, related_articles
-from search_app.engine.retrieval import Matched, count_matches, match_spans
 from search_app.engine.searcher import IndexHandle
 from search_app.engine.snippets import Match, highlight, make_snippet
 from search_app.engine.syntax import QuerySyntaxError, parse_query
