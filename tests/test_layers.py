@@ -30,7 +30,9 @@ def test_importing_the_engine_loads_no_flask() -> None:
         "import sys, search_app.engine; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'gunicorn')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
