@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, Token, Tokenizer
 
@@ -296,12 +296,48 @@ _KANJI_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0
 QueryWord = tuple[str, str, str]
 
 
+class QueryToken(NamedTuple):
+    """A word of a query text as searched (base form, lower case, kana form) and as written, its reading and span."""
+
+    term: str
+    surface: str
+    major: str
+    minor: str
+    # Janome's katakana reading ("*": none), or the user dictionary's.
+    reading: str
+    start: int
+    end: int
+
+    @property
+    def word(self) -> QueryWord:
+        """The word as searched, with its part of speech."""
+        return self.term, self.major, self.minor
+
+    @property
+    def span(self) -> ReadingSpan:
+        """The word's reading, span and part of speech, as analyze_with_readings gives them."""
+        return self.reading, self.start, self.end, self.major, self.minor
+
+
+def query_tokens(analyzer: CompositeAnalyzer, text: str) -> list[QueryToken]:
+    """Every word of a query text (function words too), from one Janome pass: all that querying needs of it."""
+    return [
+        QueryToken(
+            t.text,
+            getattr(t, "original", t.text),
+            getattr(t, "pos_major", ""),
+            getattr(t, "pos_minor", ""),
+            getattr(t, "reading", "*"),
+            t.startchar,
+            t.endchar,
+        )
+        for t in analyzer(text, mode="query", removestops=False, chars=True, keeporiginal=True)
+    ]
+
+
 def query_words(analyzer: CompositeAnalyzer, text: str) -> list[QueryWord]:
     """Every word of a query text (function words too) with its part of speech, from one Janome pass."""
-    return [
-        (t.text, getattr(t, "pos_major", ""), getattr(t, "pos_minor", ""))
-        for t in analyzer(text, mode="query", removestops=False)
-    ]
+    return [t.word for t in query_tokens(analyzer, text)]
 
 
 def is_content_word(word: QueryWord) -> bool:

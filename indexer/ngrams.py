@@ -29,15 +29,27 @@ _LOWER_APART = re.compile("([\u0130\u03a3])")
 def ngram_text(value: str) -> tuple[NormalizedText, str]:
     """The text as the n-gram fields see it (NFKC, lower case, iteration marks written out), with its offset map."""
     norm = NormalizedText(value)
-    # Lower-case only where it keeps the length, so offsets stay exact: each character as it
-    # lower-cases alone. Only İ (two characters in lower case) and Σ (ς or σ by its neighbours)
-    # differ from lower-casing the whole string, so the string is lower-cased around them.
-    text = norm.text
+    return norm, _folded(norm.text)
+
+
+def normalize(value: str) -> str:
+    """The query side's one normal form of text: the n-gram fields' (NFKC, lower case, iteration marks written out).
+
+    Queries, completions, もしかして and the search log compare text in it, so that what a
+    reader types meets the index's n-grams and words (色々 → 色色) however it was typed.
+    """
+    return _folded(NormalizedText(value).text)
+
+
+def _folded(text: str) -> str:
+    """NFKC text in lower case with iteration marks written out, keeping its length (offsets stay exact)."""
+    # Each character as it lower-cases alone. Only İ (two characters in lower case) and Σ (ς or σ
+    # by its neighbours) differ from lower-casing the whole string, so the string is lower-cased around them.
     if _LOWER_APART.search(text) is None:
-        return norm, expand_iteration_marks(text.lower())
+        return expand_iteration_marks(text.lower())
     pieces = _LOWER_APART.split(text)
     lowered = "".join(p.lower() if i % 2 == 0 or len(p.lower()) == 1 else p for i, p in enumerate(pieces))
-    return norm, expand_iteration_marks(lowered)
+    return expand_iteration_marks(lowered)
 
 
 def char_grams(run: str) -> list[tuple[int, str]]:
@@ -90,7 +102,11 @@ def char_ngram_analyzer() -> CompositeAnalyzer:
 
 def query_char_runs(text: str) -> list[list[str]]:
     """The n-grams a query word is matched by, one list per run (a phrase each)."""
-    _norm, normalized = ngram_text(text)
+    return char_runs(normalize(text))
+
+
+def char_runs(normalized: str) -> list[list[str]]:
+    """query_char_runs of a text already normalized (normalize)."""
     runs = []
     for m in RUN.finditer(normalized):
         run = m.group()
@@ -103,14 +119,17 @@ def query_char_runs(text: str) -> list[list[str]]:
 
 def query_text_grams(text: str) -> list[str]:
     """The n-grams of a query as text_ng holds them (bigrams and single kanji), each once."""
-    _norm, normalized = ngram_text(text)
+    return text_grams(normalize(text))
+
+
+def text_grams(normalized: str) -> list[str]:
+    """query_text_grams of a text already normalized (normalize)."""
     return list(dict.fromkeys(g for m in RUN.finditer(normalized) for _, g in char_grams(m.group())))
 
 
 def is_single_run(text: str) -> bool:
     """True if the whole text is one run of content characters (no particles or spaces in it)."""
-    _norm, normalized = ngram_text(text)
-    return bool(RUN.fullmatch(normalized))
+    return bool(RUN.fullmatch(normalize(text)))
 
 
 def to_katakana(text: str) -> str:
@@ -200,15 +219,14 @@ _ENDING_POS = frozenset({"動詞", "助動詞", "形容詞"})
 _NOT_A_READ_NOUN = frozenset({"非自立", "代名詞", "数"})
 
 
-def mixed_reading(text: str) -> str | None:
+def mixed_reading(text: str, spans: Sequence[ReadingSpan] | None = None) -> str | None:
     """The katakana reading of a word typed half in kanji, half in kana (年末ちょうせい → ネンマツチョウセイ).
 
     None unless the text is one run with three or more hiragana at one end that Janome
     cuts into whole words, a noun among them and no verb or ending (経費精算について,
-    確認しました and 見積書の書き方 are no readings).
+    確認しました and 見積書の書き方 are no readings). `spans`: Janome's words of the text
+    when a pass over it was made already (a query's is: analysed.py).
     """
-    from indexer.analysis import JanomeTokenizer
-
     normalized = unicodedata.normalize("NFKC", text)
     if len(normalized) > MAX_MIXED_CHARS or not RUN.fullmatch(normalized) or not _IS_KANJI.search(normalized):
         return None
@@ -220,18 +238,24 @@ def mixed_reading(text: str) -> str | None:
         start, end = 0, len(kana)
     else:
         return None
+    if spans is None or normalized != text:
+        # The words' spans must point into the normalized text: those of a pass over another text do not.
+        from indexer.analysis import JanomeTokenizer
+
+        words = JanomeTokenizer()(normalized, chars=True)
+        spans = [(getattr(t, "reading", "*"), t.startchar, t.endchar, t.pos_major, t.pos_minor) for t in words]
     readings: list[str] = []
     noun = False
-    for t in JanomeTokenizer()(normalized, chars=True):
-        inside = start <= t.startchar and t.endchar <= end
-        if not inside and t.startchar < end and start < t.endchar:
+    for word_reading, word_start, word_end, major, minor in spans:
+        inside = start <= word_start and word_end <= end
+        if not inside and word_start < end and start < word_end:
             return None  # a word that runs into the kana (出し of 出しました): an ending, not a reading
         if inside:
-            if t.pos_major in _ENDING_POS:
+            if major in _ENDING_POS:
                 return None
-            noun = noun or (t.pos_major == "名詞" and t.pos_minor not in _NOT_A_READ_NOUN)
+            noun = noun or (major == "名詞" and minor not in _NOT_A_READ_NOUN)
         else:
-            readings.append(getattr(t, "reading", "*"))
+            readings.append(word_reading)
     spelled = [to_katakana(r) for r in readings]
     # A word with no reading (ＭＯＳ, 2024) cannot be read out.
     if not noun or not spelled or not all(KANA_WORD.fullmatch(r) for r in spelled):

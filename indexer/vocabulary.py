@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.ngrams import normalize
+
 DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
 _SYNONYM_SEPARATORS = re.compile(r"\s*[=,、＝]\s*")
 
@@ -60,8 +62,8 @@ def changed_surfaces(old: tuple[UserWord, ...], new: tuple[UserWord, ...]) -> se
 
 
 def normalize_word(word: str) -> str:
-    """The form synonyms are compared in: NFKC, lower case, no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", word)).lower()
+    """The form synonyms are compared in: the query side's one normal form (ngrams.normalize), no spaces."""
+    return re.sub(r"\s+", "", normalize(word))
 
 
 @dataclass(frozen=True)

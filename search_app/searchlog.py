@@ -24,7 +24,7 @@ import time
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from indexer.ngrams import ngram_text
+from indexer.ngrams import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ CREATE INDEX IF NOT EXISTS searches_at ON searches (at);
 
 
 def normalize_logged(query: str) -> str:
-    """The form searches are grouped by: the n-gram fields' normalization (NFKC, lower case), single spaces."""
-    return " ".join(ngram_text(query)[1].split())
+    """The form searches are grouped by: the query side's one normal form (NFKC, lower case), single spaces."""
+    return " ".join(normalize(query).split())
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,13 @@ import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
+from indexer.analysis import japanese_analyzer
 from indexer.pipeline import run
+from search_app.engine.analysed import analyse
 from search_app.engine.completions import MAX_SUGGESTIONS, Collected, collect, edit_distance
 from search_app.engine.didyoumean import MAX_COUNTS, plain_words, suggest_query
 from search_app.engine.searcher import IndexHandle
+from search_app.engine.syntax import parse_query
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
@@ -401,7 +404,9 @@ def test_a_suggestion_costs_a_bounded_number_of_counts(built_index: Path) -> Non
         asked.append(query)
         return 0  # nothing ever found: every candidate of every word gets tried
 
-    assert suggest_query("経費清算 見積所 年末調正 印監 源泉徴集票", 0, True, vocabulary, count) is None
+    query = "経費清算 見積所 年末調正 印監 源泉徴集票"
+    analysed = analyse(parse_query(query), japanese_analyzer())
+    assert suggest_query(query, analysed, 0, True, vocabulary, count) is None
     assert 5 < len(asked) <= MAX_COUNTS
 
 
@@ -416,7 +421,7 @@ def test_a_suggestion_costs_a_bounded_number_of_counts(built_index: Path) -> Non
     ],
 )
 def test_only_plain_words_are_corrected(query: str, words: list[str] | None) -> None:
-    assert plain_words(query) == words
+    assert plain_words(query, parse_query(query)) == words
 
 
 def test_no_request_waits_long_for_the_vocabulary(built_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:

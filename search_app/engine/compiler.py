@@ -6,24 +6,13 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
-from indexer.analysis import QueryWord, is_content_word, is_weak_word, meaningful_terms, query_words
-from indexer.ngrams import (
-    is_hiragana_word,
-    is_kana_word,
-    is_katakana_word,
-    is_single_run,
-    mixed_reading,
-    query_char_runs,
-    query_reading_grams,
-    query_text_grams,
-)
 from indexer.schema import SEARCH_FIELDS
 from indexer.vocabulary import Synonyms
+from search_app.engine.analysed import AnalysedQuery, Analyser
 from search_app.engine.settings import (
     MAX_GRAMS,
     NEAR_SLOP,
@@ -129,33 +118,42 @@ def _boosted(q: wq.Query, boost: float) -> wq.Query:
     return q
 
 
+def compile_query(analysed: AnalysedQuery) -> CompiledQuery:
+    """Compile an analysed query into Whoosh queries."""
+    return _Compilation(analysed).compile()
+
+
 class Compiler:
-    """Turns the parsed query into Whoosh queries through the index's own analyzer."""
+    """Compiles parsed queries through the index's own analyzer, each analysed first (analysed.py)."""
 
     def __init__(self, analyzer: CompositeAnalyzer, synonyms: Synonyms | None = None) -> None:
-        self.analyzer = analyzer
-        self.synonyms = synonyms or Synonyms({})
-        self.out = CompiledQuery(None)
-        self._cache: dict[tuple[str, str], Any] = {}
-        self._words_only = False
-
-    def _words_of(self, text: str) -> list[QueryWord]:
-        """Every word of a text with its part of speech: one Janome pass per text and compile (Janome is the cost)."""
-        key = (text, "words")
-        if key not in self._cache:
-            self._cache[key] = query_words(self.analyzer, text)
-        return self._cache[key]
-
-    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
-        """The query terms of a text: its content words, or (keep) every word."""
-        return [w[0] for w in self._words_of(text) if keep or is_content_word(w)]
-
-    def _strengths(self, text: str) -> list[tuple[str, bool]]:
-        """Each content term, with whether it is required (nouns) or weak (verbs…)."""
-        return [(w[0], not is_weak_word(w)) for w in self._words_of(text) if is_content_word(w)]
+        self.analyser = Analyser(analyzer, synonyms)
 
     def compile(self, node: Node | None) -> CompiledQuery:
         """Compile a whole query (None: nothing to search for)."""
+        return compile_query(self.analyser.analyse(node))
+
+
+class _Compilation:
+    """Turns the analysed query into Whoosh queries: every word's analysis is read from it, never made again."""
+
+    def __init__(self, analysed: AnalysedQuery) -> None:
+        self.analysed = analysed
+        self.out = CompiledQuery(None)
+        self._words_only = False
+
+    def _terms(self, text: str, *, keep: bool = False) -> list[str]:
+        """The query terms of a text: its content words, or (keep) every word."""
+        found = self.analysed.text(text)
+        return list(found.every_term if keep else found.terms)
+
+    def _strengths(self, text: str) -> list[tuple[str, bool]]:
+        """Each content term, with whether it is required (nouns) or weak (verbs…)."""
+        return list(self.analysed.text(text).strengths)
+
+    def compile(self) -> CompiledQuery:
+        """Compile the whole query."""
+        node = self.analysed.node
         if node is None:
             return self.out
         top = list(node.nodes) if isinstance(node, And) else [node]
@@ -203,24 +201,20 @@ class Compiler:
         word typed half in kana (年末ちょうせい). Katakana is written as it is typed: Janome's cut
         of ポルトガルのバンド or スマートフォン gives real words.
         """
-        if not is_kana_word(text):
-            return self._reading(text) is not None
-        if not is_hiragana_word(text) or len(text) > MAX_GRAM_PHRASE:
+        found = self.analysed.text(text)
+        if not found.kana:
+            return found.reading is not None
+        if not found.hiragana or len(text) > MAX_GRAM_PHRASE:
             return False
         return len(self._terms(text, keep=True)) > 1
 
     def _reading(self, text: str) -> str | None:
         """The katakana a word's reading grams come from: a kana word, or a word typed half in kana."""
-        if is_kana_word(text):
-            return text
-        key = (text, "reading")
-        if key not in self._cache:
-            self._cache[key] = mixed_reading(text)
-        return self._cache[key]
+        return self.analysed.text(text).reading
 
     def _ranking_grams(self, text: str) -> list[str]:
         """The n-grams a word adds to the n-gram ranking: a reading's hiragana (けい, さん) match only noise."""
-        grams = query_text_grams(text)
+        grams = list(self.analysed.text(text).text_grams)
         return [g for g in grams if not _HIRAGANA.search(g)] if self._read_whole(text) else grams
 
     def _strong_text(self, text: str) -> bool:
@@ -229,11 +223,8 @@ class Compiler:
             return len(text) > 1
         return bool(self._meaningful(text))
 
-    def _meaningful(self, text: str) -> set[str]:
-        key = (text, "meaningful")
-        if key not in self._cache:
-            self._cache[key] = meaningful_terms(self._words_of(text))
-        return self._cache[key]
+    def _meaningful(self, text: str) -> frozenset[str]:
+        return self.analysed.text(text).meaningful
 
     def _strong_node(self, node: Node) -> bool:
         """Whether a group can mean the query by itself: one of its wanted words can."""
@@ -274,7 +265,7 @@ class Compiler:
         if node.phrase or query is None:
             return query
         alternatives = [query]
-        for synonym in self.synonyms.expand(node.text):
+        for synonym in self.analysed.synonyms[node.text]:
             # A synonym is a whole expression: its words must stand together.
             if (q := self._text_query(synonym, fields, phrase=True, positive=False)) is not None:
                 alternatives.append(_boosted(q, SYNONYM_WEIGHT))
@@ -286,12 +277,13 @@ class Compiler:
         full = self._terms(text, keep=True)
         words = list(dict.fromkeys(full if phrase else self._terms(text) or full))
         compound = False
-        if is_kana_word(text) and len(full) > 1:
+        analysed = self.analysed.text(text)
+        if analysed.kana and len(full) > 1:
             # Janome cuts unknown kana strings into nonsense (けいひ → け + いひ):
             # such a word is found by its reading instead. A katakana compound of
             # nouns (スマートフォン → スマート + フォン) is found as its words standing
             # together: two words' positions instead of six bigrams'.
-            compound = is_katakana_word(text) and self._all_nouns(text)
+            compound = analysed.katakana and self._all_nouns(text)
             if not compound:
                 full = words = []
         alternatives: list[wq.Query] = []
@@ -301,7 +293,7 @@ class Compiler:
             return alternatives[0] if alternatives else None
         # A phrase may use n-grams only when it is one unbroken run (マイナンバー),
         # never when particles stand between its words.
-        runs = query_char_runs(text) if not phrase or is_single_run(text) else []
+        runs = [list(r) for r in analysed.runs] if not phrase or analysed.single_run else []
         # A phrase of hundreds of n-grams ("あ" * 1000) walks every position of every gram.
         # Leaving out only the long run would loosen the alternative (グスタフ for a whole
         # question), so a text with one is found by its words alone.
@@ -310,7 +302,7 @@ class Compiler:
         if runs and (q := self._grams(runs, fields, _NGRAM_FIELD)) is not None:
             alternatives.append(_boosted(q, NGRAM_WEIGHT))
         reading = self._reading(text)
-        grams = query_reading_grams(reading) if reading and len(reading) <= MAX_GRAM_PHRASE else []
+        grams = list(analysed.reading_grams) if reading and len(reading) <= MAX_GRAM_PHRASE else []
         if grams and (q := self._grams([grams], fields, _READING_FIELD)) is not None:
             alternatives.append(_boosted(q, READING_WEIGHT))
         if not alternatives:
@@ -384,8 +376,8 @@ class Compiler:
             for f in fields:
                 if f in MORPH_HIGHLIGHT_FIELDS:
                     self.out.highlights.terms[f].add(words[0])
-        if is_single_run(synonym):
-            self._remember_sequences(synonym, fields, query_char_runs(synonym), phrase=True)
+        if (analysed := self.analysed.text(synonym)).single_run:
+            self._remember_sequences(synonym, fields, [list(r) for r in analysed.runs], phrase=True)
 
     def _remember_sequences(self, text: str, fields: tuple[str, ...], runs: list[list[str]], *, phrase: bool) -> None:
         hl = self.out.highlights
@@ -393,7 +385,7 @@ class Compiler:
             if f in _NGRAM_FIELD and runs:
                 hl.sequences[_NGRAM_FIELD[f]].extend(tuple(r) for r in runs)
             if f in _READING_FIELD and (reading := self._reading(text)) and len(reading) > 1:
-                hl.sequences[_READING_FIELD[f]].append(tuple(query_reading_grams(reading)))
+                hl.sequences[_READING_FIELD[f]].append(self.analysed.text(text).reading_grams)
 
     def _units(self, node: Words) -> Iterable[Unit]:
         """What relaxation may drop: each content term of a plain word, or a whole phrase."""

@@ -8,7 +8,6 @@ import heapq
 import logging
 import re
 import threading
-import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import JanomeTokenizer, janome_tokenizer
 from indexer.ngrams import is_kana_word, to_katakana
+from indexer.ngrams import normalize as normalize_text
 
 MAX_SUGGESTIONS = 8
 # Longer prefixes are refused (400): nobody types a 100-character word into a search box.
@@ -63,8 +63,8 @@ class _Title:
 
 
 def normalize(text: str) -> str:
-    """The form typed text and index text are compared in: NFKC, lower case, single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    """The form typed text and index text are compared in: the query side's one normal form, single spaces."""
+    return " ".join(normalize_text(text).split())
 
 
 def _is_word(term: str) -> bool:
@@ -74,7 +74,7 @@ def _is_word(term: str) -> bool:
     return len(term) >= 2 or bool(_KANJI_CHAR.match(term))
 
 
-def _reading(tokens: Iterable[tuple[str, str]]) -> str | None:
+def words_reading(tokens: Iterable[tuple[str, str]]) -> str | None:
     """The katakana reading of a run of (surface, reading) words, or None if one has no reading."""
     parts = []
     for surface, reading in tokens:
@@ -197,7 +197,7 @@ def _add_reading(readings: dict[str, set[str]], surface: str, reading: str | Non
 
 def janome_reading(text: str) -> str | None:
     """The katakana reading of a word or short phrase, from Janome's dictionary (None if a part has none)."""
-    return _reading((t.surface, t.reading) for t in janome_tokenizer().tokenize(text))
+    return words_reading((t.surface, t.reading) for t in janome_tokenizer().tokenize(text))
 
 
 def _title_words(title: _Title) -> list[tuple[str, str, str]]:
@@ -220,10 +220,10 @@ def _compounds(words: list[tuple[str, str, str]]) -> Iterator[tuple[str, str | N
     for surface, reading, pos in [*words, ("", "", "")]:
         if pos == "名詞":
             run.append((surface, reading))
-            yield surface, _reading([(surface, reading)])
+            yield surface, words_reading([(surface, reading)])
             continue
         if len(run) > 1:
-            yield "".join(s for s, _ in run), _reading(run)
+            yield "".join(s for s, _ in run), words_reading(run)
         run = []
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from indexer.ngrams import is_kana_word
-from search_app.engine.completions import Vocabulary, janome_reading, normalize
-from search_app.engine.syntax import And, QuerySyntaxError, Words, parse_query
+from search_app.engine.analysed import AnalysedQuery, AnalysedText
+from search_app.engine.completions import Vocabulary
+from search_app.engine.syntax import And, Node, Words
 
 # A query with fewer results than this may get a suggestion.
 FEW_RESULTS = 3
@@ -19,13 +20,9 @@ CANDIDATES_PER_WORD = 3
 MAX_COUNTS = 16
 
 
-def plain_words(query: str) -> list[str] | None:
-    """The words of a query made of plain words only (no operators, phrases or fields), else None."""
-    if len(query) > MAX_CHARS:
-        return None
-    try:
-        node = parse_query(query)
-    except QuerySyntaxError:
+def plain_words(query: str, node: Node | None) -> list[str] | None:
+    """The words of a query (parsed: `node`) made of plain words only (no operators, phrases or fields), else None."""
+    if len(query) > MAX_CHARS or node is None:
         return None
     nodes = node.nodes if isinstance(node, And) else (node,)
     if not nodes or len(nodes) > MAX_WORDS:
@@ -43,18 +40,24 @@ def wants_suggestion(total: int, relaxed: bool) -> bool:
 
 
 def suggest_query(
-    query: str, total: int, relaxed: bool, vocabulary: Vocabulary, count: Callable[[str], int]
+    query: str,
+    analysed: AnalysedQuery,
+    total: int,
+    relaxed: bool,
+    vocabulary: Vocabulary,
+    count: Callable[[str], int],
 ) -> str | None:
     """A better query for one that found few results, or None.
 
     Each word is replaced by the spelling of its kana reading (けいひせいさん →
     経費精算) or by a known word one edit away (経費清算 → 経費精算), whichever
     finds the most; the whole corrected query must find more than the original
-    (a kana word's kanji spelling: at least as many).
+    (a kana word's kanji spelling: at least as many). `analysed`: the query, parsed and
+    analysed for the search (its words are not read again).
     """
     if not wants_suggestion(total, relaxed):
         return None
-    words = plain_words(query)
+    words = plain_words(query, analysed.node)
     if not words:
         return None
     strict = 0 if relaxed else total
@@ -71,7 +74,7 @@ def suggest_query(
     for word in words:
         best, best_count, by_reading = word, counted(word), False
         # A word found in enough articles is not the problem.
-        candidates = _candidates(word, vocabulary) if best_count < FEW_RESULTS else []
+        candidates = _candidates(analysed.text(word), vocabulary) if best_count < FEW_RESULTS else []
         for candidate, (reading, homophone) in candidates:
             if len(counts) >= MAX_COUNTS - 1:  # keep one count for the whole corrected query
                 break
@@ -93,9 +96,9 @@ def suggest_query(
     return None
 
 
-def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, tuple[bool, bool]]]:
+def _candidates(word: AnalysedText, vocabulary: Vocabulary) -> list[tuple[str, tuple[bool, bool]]]:
     """Replacements for one word of the query, each with (spells a kana word, is read the same)."""
-    text = normalize(word)
+    text = word.normalized
     if is_kana_word(text):
         spellings = [(s, (True, True)) for s in vocabulary.spellings_of_reading(text) if s != text]
         if spellings:
@@ -103,7 +106,7 @@ def _candidates(word: str, vocabulary: Vocabulary) -> list[tuple[str, tuple[bool
     if len(text) < 2:
         return []
     # Words read the same come first: a wrong kanji from the IME (清算 for 精算, 所 for 書).
-    reading = janome_reading(text)
+    reading = word.spoken
     homophones = [s for s in vocabulary.spellings_of_reading(reading) if s != text] if reading else []
     near = [t for t in vocabulary.near(text) if t not in homophones]
     return [

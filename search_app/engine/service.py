@@ -13,10 +13,11 @@ from whoosh.searching import Searcher
 
 from indexer.schema import TAG_SEPARATOR
 from indexer.vocabulary import SynonymTable
+from search_app.engine.analysed import AnalysedQuery, Analyser
 from search_app.engine.candidates import Matched, count_matches
-from search_app.engine.compiler import CompiledQuery, Compiler
+from search_app.engine.compiler import CompiledQuery, Compiler, compile_query
 from search_app.engine.completions import MAX_PREFIX_CHARS, VOCABULARY_WAIT, Suggestion, Vocabulary, VocabularyCache
-from search_app.engine.didyoumean import suggest_query, wants_suggestion
+from search_app.engine.didyoumean import plain_words, suggest_query, wants_suggestion
 from search_app.engine.evaluator import Evaluator
 from search_app.engine.facets import Facets, count_facets, facet_table
 from search_app.engine.highlights import match_spans
@@ -27,7 +28,7 @@ from search_app.engine.postings import stored_fields
 from search_app.engine.related import RelatedArticle, paragraphs, related_articles
 from search_app.engine.searcher import IndexHandle
 from search_app.engine.snippets import Match, highlight, make_snippet
-from search_app.engine.syntax import QuerySyntaxError, parse_query
+from search_app.engine.syntax import Node, QuerySyntaxError, Words, parse_query
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -146,8 +147,10 @@ class SearchService:
         filters = filters or Filters()
         node = parse_query(query)
         with self.handle.searcher() as searcher:
-            synonyms = self.synonyms.current(time.monotonic())
-            compiled = Compiler(searcher.schema["body"].analyzer, synonyms).compile(node)
+            # The query's texts are analysed once: the compiler and もしかして's counts read the analysis.
+            analyser = Analyser(searcher.schema["body"].analyzer, self.synonyms.current(time.monotonic()))
+            analysed = analyser.analyse(node)
+            compiled = compile_query(analysed)
             order = effective_sort(sort, compiled.query is not None)
             base = SearchPage(
                 query,
@@ -175,7 +178,8 @@ class SearchService:
             counted = count_facets(facet_table(searcher), seen.mask, filters) if seen is not None else None
         # もしかして looks at the articles with every word, not at the partial matches.
         strict = found.strict_total
-        suggestion = self._did_you_mean(query, strict, relaxed) if wants_suggestion(strict, relaxed) else None
+        wanted = wants_suggestion(strict, relaxed)
+        suggestion = self._did_you_mean(query, analyser, analysed, strict, relaxed) if wanted else None
         return replace(
             base, total=total, hits=hits, relaxed=relaxed, dropped=dropped, facets=counted, suggestion=suggestion
         )
@@ -191,21 +195,35 @@ class SearchService:
             self.vocabulary.start(searcher, self.handle.own_searcher)
         return self.vocabulary.current(wait)
 
-    def _did_you_mean(self, query: str, total: int, relaxed: bool) -> str | None:
+    def _did_you_mean(
+        self, query: str, analyser: Analyser, analysed: AnalysedQuery, total: int, relaxed: bool
+    ) -> str | None:
         """もしかして: a better query from the index's own words, or None."""
         # Never waits for readings (ねんまつ → 年末): just after a reindex a kana word may go uncorrected.
         vocabulary = self._vocabulary(self.vocabulary_wait)
         if vocabulary is None:
             return None
+        # The reader's own words were parsed and analysed with the query: counted as they are.
+        own = frozenset(plain_words(query, analysed.node) or ())
         with self.handle.searcher() as searcher:
             # One evaluator for every count: the candidates share most of their words.
             evaluator = Evaluator(searcher)
-            return suggest_query(query, total, relaxed, vocabulary, lambda q: self._count(evaluator, q))
+            return suggest_query(
+                query, analysed, total, relaxed, vocabulary, lambda q: self._count(evaluator, analyser, own, q)
+            )
 
-    def _count(self, evaluator: Evaluator, query: str) -> int:
-        """How many documents have every word of a query (0 for one that cannot run)."""
-        compiled = self._compile_quietly(evaluator.searcher, query)
-        if compiled is None or compiled.query is None:
+    def _count(self, evaluator: Evaluator, analyser: Analyser, own: frozenset[str], query: str) -> int:
+        """How many documents have every word of a query (0 for one that cannot run).
+
+        A corrected query is new text, parsed as the reader's link to it will be; its words
+        already analysed (most of them) are not analysed again.
+        """
+        try:
+            node: Node | None = Words(query) if query in own else parse_query(query)
+            compiled = compile_query(analyser.analyse(node))
+        except (QuerySyntaxError, ValueError):
+            return 0
+        if compiled.query is None:
             return 0
         return count_matches(evaluator, compiled.query)
 
