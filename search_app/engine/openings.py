@@ -9,19 +9,14 @@ that decays with how late they first occur (settings.LEAD_*).
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 from whoosh.searching import Searcher
 
+from indexer.ngrams import normalize
 from search_app.engine.bm25 import GRAM_FIELD, top
 from search_app.engine.settings import LEAD_DECAY, LEAD_DEPTH, LEAD_SCAN
-
-
-def _normalized(text: str) -> str:
-    """NFKC and lower case, as the n-grams of a query are (positions are only weighed, not marked)."""
-    return unicodedata.normalize("NFKC", text).lower()
 
 
 def opening_share(title: str, body: str, weights: dict[str, float]) -> float:
@@ -29,7 +24,8 @@ def opening_share(title: str, body: str, weights: dict[str, float]) -> float:
     total = sum(weights.values())
     if not total:
         return 0.0
-    title, body = _normalized(title), _normalized(body[:LEAD_SCAN])
+    # In the query's n-grams' form (色々 → 色色), so every gram can be found; positions are only weighed.
+    title, body = normalize(title), normalize(body[:LEAD_SCAN])
     found = 0.0
     for gram, weight in weights.items():
         if gram in title:
