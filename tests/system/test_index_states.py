@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from tests.conftest import make_app, write_corpus
 from tests.pages import SAMPLE_PAGES
-from tests.test_faults import WHOOSH_LEAKS_ON_FAILURE
-from tests.test_openapi import empty_index
+from tests.system.test_faults import WHOOSH_LEAKS_ON_FAILURE
+from tests.web.test_openapi import empty_index
 
 PAGES = ("/search?q=経費", "/articles/2021/keihi.html")
 

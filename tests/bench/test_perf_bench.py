@@ -74,7 +74,7 @@ def test_process_tree_monitor_sees_children(tmp_path: Path) -> None:
 
 def test_the_stage_profile_runs_over_real_pages() -> None:
     # The bundled corpus stands in for ldcc: every stage runs and the shares add up.
-    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
     result = measure_stages(corpus, docs=3)
     assert result["docs"] == 3
     stages = ("read", "extract", "analyze", "pickle", "add_document", "commit")

@@ -20,7 +20,7 @@ from indexer.cli import main
 from indexer.store import IndexLocation, open_index
 from tests.conftest import REPO, make_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
-from tests.test_pipeline import many_pages, stored
+from tests.indexer.test_pipeline import many_pages, stored
 
 # Runs the real CLI with one step replaced by a SIGKILL of the whole process group.
 KILLER = r"""

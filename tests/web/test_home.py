@@ -17,7 +17,7 @@ from search_app.engine.facets import MAX_TAG_VALUES
 from search_app.engine.overview import LATEST_COUNT
 from tests.conftest import make_app, write_corpus
 from tests.pages import ADDED_PAGES, SAMPLE_PAGES, Page, paragraphs
-from tests.test_index_states import empty_index
+from tests.system.test_index_states import empty_index
 
 
 def monthly(n: int) -> dict[str, Page]:

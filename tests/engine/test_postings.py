@@ -1,7 +1,7 @@
 """Postings read as arrays, phrases matched on positions, and positions turned back into characters.
 
 search_app/postings.py reads the flat arrays only; the ground truth here is the stored text
-analyzed again (tests/test_flatpostings.expected_postings) and the analyzers' own offsets.
+analyzed again (tests/indexer/test_flatpostings.expected_postings) and the analyzers' own offsets.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from indexer.schema import FIELD_BOOSTS
 from search_app.engine import postings
 from search_app.engine.bm25 import field_lengths, live_mask
 from search_app.engine.searcher import IndexHandle
-from tests.test_flatpostings import (
+from tests.indexer.test_flatpostings import (
     DOCS,
     NGRAM_FIELDS,
     READING_FIELDS,
