@@ -16,8 +16,8 @@ from search_app.engine.compiler import Compiler
 from search_app.engine.evaluator import Evaluator
 from search_app.engine.narrowing import Filters
 from search_app.engine.retrieval import ordered
-from search_app.engine.searcher import IndexHandle
 from search_app.engine.syntax import QuerySyntaxError, parse_query
+from tests.factories import index_searcher
 from tests.strategies import FUZZ
 
 QUERIES = [
@@ -109,19 +109,15 @@ def assert_same(searcher: Searcher, *, whole_tree: bool = True) -> int:
 
 
 def test_one_segment(built_index: Path) -> None:
-    handle = IndexHandle(built_index)
-    with handle.searcher() as searcher:
+    with index_searcher(built_index) as searcher:
         assert assert_same(searcher) > 30
-    handle.close()
 
 
 @pytest.fixture(scope="module")
 def changed_index(reindexed_index: Path) -> Iterator[Searcher]:
     """An index with a second segment and a deleted document (a changed article was reindexed)."""
-    handle = IndexHandle(reindexed_index)
-    with handle.searcher() as searcher:
+    with index_searcher(reindexed_index) as searcher:
         yield searcher
-    handle.close()
 
 
 def test_segments_with_deletions(changed_index: Searcher) -> None:
@@ -140,14 +136,12 @@ def test_exclusion_holds_across_segments(changed_index: Searcher) -> None:
 
 
 def test_a_phrase_needs_its_words_in_order(built_index: Path) -> None:
-    handle = IndexHandle(built_index)
-    with handle.searcher() as searcher:
+    with index_searcher(built_index) as searcher:
         evaluator = Evaluator(searcher)
         forward = evaluator.docs(wq.Phrase("body", ["年末", "調整"]))
         backward = evaluator.docs(wq.Phrase("body", ["調整", "年末"]))
         near = evaluator.docs(wq.Phrase("body", ["申告", "社員"], slop=3))
         far = evaluator.docs(wq.Phrase("body", ["申告", "回収"], slop=3))
-    handle.close()
     assert forward.sum() == 1
     assert not backward.any()
     assert near.sum() == 1

@@ -6,6 +6,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -14,10 +15,9 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from indexer.pipeline import run
 from search_app.engine.facets import MAX_TAG_VALUES, Facet, Facets, FacetTable, count_facets, facet_table
 from search_app.engine.narrowing import Filters, tag_term
-from tests.conftest import make_app, write_corpus
+from tests.factories import api_search, indexed_app, soup_of
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -62,12 +62,8 @@ FACET_PAGES: dict[str, Page] = {
 
 @pytest.fixture(scope="module")
 def facet_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    root = tmp_path_factory.mktemp("facets")
-    summary = run(write_corpus(root / "corpus", FACET_PAGES), root / "index", jobs=1)
-    assert summary.added == len(FACET_PAGES), summary.problems
-    app = make_app(root / "index")
-    yield app
-    app.extensions["search_service"].handle.close()
+    with indexed_app(tmp_path_factory.mktemp("facets"), FACET_PAGES) as app:
+        yield app
 
 
 @pytest.fixture
@@ -75,16 +71,7 @@ def fc(facet_app: Flask) -> FlaskClient:
     return facet_app.test_client()
 
 
-def api(client: FlaskClient, **params: object) -> dict:
-    response = client.get("/api/search", query_string={"per_page": 100, **params})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def soup(client: FlaskClient, path: str, **params: object) -> BeautifulSoup:
-    response = client.get(path, query_string=params)
-    assert response.status_code == 200
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+api = partial(api_search, per_page=100)
 
 
 def admits(hit: dict, params: dict) -> bool:
@@ -151,7 +138,7 @@ def test_empty_query_with_a_filter_lists_the_filtered_articles(fc: FlaskClient, 
     assert result["sort"] == "newest"
     dates = [h["date"] for h in hits if h["date"]]
     assert dates == sorted(dates, reverse=True)
-    page = soup(fc, "/search", **params)
+    page = soup_of(fc, "/search", **params)
     assert page.select_one(".total").get_text() == str(result["total"])
     assert len(page.select("li.hit")) == len(hits)
 
@@ -304,7 +291,7 @@ CHIP_LABELS = {"category": "カテゴリ", "tag": "タグ", "year": "年", "date
 
 
 def test_chips_remove_exactly_one_filter(fc: FlaskClient) -> None:
-    page = soup(fc, "/search", **HTML_STATE, page=1)
+    page = soup_of(fc, "/search", **HTML_STATE, page=1)
     chips = page.select("ul.chips > li > a.chip")
     seen = {(c["data-filter"], c["data-value"]) for c in chips}
     assert seen == {
@@ -329,7 +316,7 @@ def test_chips_remove_exactly_one_filter(fc: FlaskClient) -> None:
 @pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
 def test_pagination_links_keep_the_filters_and_sort(fc: FlaskClient, sort: str) -> None:
     params = {"q": "経費", "tag": "経費精算", "date_to": "2024-12-31", "sort": sort, "per_page": 1}
-    page = soup(fc, "/search", **params, page=2)
+    page = soup_of(fc, "/search", **params, page=2)
     nav = page.select_one("nav.pagination")
     expected = {k: [str(v)] for k, v in params.items()}
     assert state(nav.select_one("a[rel=next]")["href"]) == {**expected, "page": ["3"]}
@@ -339,7 +326,7 @@ def test_pagination_links_keep_the_filters_and_sort(fc: FlaskClient, sort: str) 
 
 
 def test_sort_links_keep_the_filters_and_mark_the_current_order(fc: FlaskClient) -> None:
-    page = soup(fc, "/search", q="経費", category="経理", sort="newest", page=2, per_page=1)
+    page = soup_of(fc, "/search", q="経費", category="経理", sort="newest", page=2, per_page=1)
     links = {a["data-sort"]: a for a in page.select("nav.sort a")}
     assert set(links) == {"relevance", "newest", "oldest"}
     assert [k for k, a in links.items() if a.get("aria-current") == "true"] == ["newest"]
@@ -349,7 +336,7 @@ def test_sort_links_keep_the_filters_and_mark_the_current_order(fc: FlaskClient)
 
 
 def test_facet_links_add_or_remove_their_filter(fc: FlaskClient) -> None:
-    page = soup(fc, "/search", q="経費", tag="経費精算", sort="oldest")
+    page = soup_of(fc, "/search", q="経費", tag="経費精算", sort="oldest")
     aside = page.select_one('aside.facets[aria-label="絞り込み"]')
     sections = {s["data-facet"]: s for s in aside.select("section.facet")}
     assert set(sections) == {"category", "tag", "year"}
@@ -373,7 +360,7 @@ def test_facet_links_add_or_remove_their_filter(fc: FlaskClient) -> None:
 
 
 def test_date_range_form_keeps_the_other_state(fc: FlaskClient) -> None:
-    page = soup(fc, "/search", q="経費", category="経理", tag="経費精算", sort="newest", date_from="2020-01-01")
+    page = soup_of(fc, "/search", q="経費", category="経理", tag="経費精算", sort="newest", date_from="2020-01-01")
     form = page.select_one("form.date-range")
     assert form.select_one("input[name=date_from][type=date]")["value"] == "2020-01-01"
     assert form.select_one("input[name=date_to][type=date]")["value"] == ""
@@ -383,21 +370,21 @@ def test_date_range_form_keeps_the_other_state(fc: FlaskClient) -> None:
 
 
 def test_a_new_query_from_the_box_keeps_the_sort_but_not_the_filters(fc: FlaskClient) -> None:
-    page = soup(fc, "/search", q="経費", category="経理", sort="oldest")
+    page = soup_of(fc, "/search", q="経費", category="経理", sort="oldest")
     form = page.select_one("form.search-form[role=search]")
     names = {i["name"] for i in form.select("input")}
     assert names == {"q", "sort"}
     assert form.select_one("input[name=sort]")["value"] == "oldest"
-    plain = soup(fc, "/search", q="経費", category="経理")
+    plain = soup_of(fc, "/search", q="経費", category="経理")
     assert not plain.select("form.search-form input[name=sort]")
 
 
 def test_result_pages_link_their_feed(fc: FlaskClient) -> None:
-    page = soup(fc, "/search", q="経費", tag="経費精算", sort="oldest", page=2, per_page=1)
+    page = soup_of(fc, "/search", q="経費", tag="経費精算", sort="oldest", page=2, per_page=1)
     link = page.select_one('head link[rel=alternate][type="application/atom+xml"]')
     assert urlsplit(link["href"]).path == "/search.atom"
     assert state(link["href"]) == {"q": ["経費"], "tag": ["経費精算"]}
-    assert not soup(fc, "/").select('link[type="application/atom+xml"]')
+    assert not soup_of(fc, "/").select('link[type="application/atom+xml"]')
 
 
 @pytest.mark.parametrize("params", [{"q": "経費"}, {"q": "経費", "category": "経理"}, {"tag": "経費精算"}], ids=str)

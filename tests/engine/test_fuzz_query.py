@@ -29,7 +29,7 @@ from search_app.engine.syntax import (
     parse_query,
 )
 from search_app.services import get_service
-from tests.conftest import make_app
+from tests.factories import open_app
 from tests.strategies import FUZZ, PARAM_VALUES, QUERIES, RAW_PARAM_BYTES, RAW_QUERIES
 
 ALLOWED_FIELDS = set(FIELD_PREFIXES.values())
@@ -44,11 +44,10 @@ TEMPLATE_TAGS = {
 @pytest.fixture(scope="module")
 def fuzz_app(built_index: Path) -> Iterator[Flask]:
     """One app for all examples of a module (Hypothesis reruns the test body, not the fixtures)."""
-    app = make_app(built_index)
-    with app.app_context():
-        get_service().search("経費")  # load the dictionary before the first timed example
-    yield app
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index) as app:
+        with app.app_context():
+            get_service().search("経費")  # load the dictionary before the first timed example
+        yield app
 
 
 @pytest.fixture(scope="module")

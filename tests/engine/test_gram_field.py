@@ -13,7 +13,7 @@ from indexer.analysis import analyze
 from indexer.schema import TITLE_REPEAT
 from search_app.engine.bm25 import GRAM_FIELD, doc_frequency, field_lengths, term_scores
 from search_app.engine.postings import gram_postings
-from search_app.engine.searcher import IndexHandle
+from tests.factories import index_searcher
 
 
 def expected_counts(stored: dict, ngram: object) -> Counter[str]:
@@ -31,8 +31,7 @@ def expected_counts(stored: dict, ngram: object) -> Counter[str]:
 def test_gram_postings_are_what_the_indexer_would_have_written(
     built_index: Path, reindexed_index: Path, gram: str, which: str
 ) -> None:
-    handle = IndexHandle(built_index if which == "built" else reindexed_index)
-    with handle.searcher() as searcher:
+    with index_searcher(built_index if which == "built" else reindexed_index) as searcher:
         ngram = searcher.schema["body_ng"].analyzer
         expected: dict[int, int] = {}
         holders = 0
@@ -54,16 +53,13 @@ def test_gram_postings_are_what_the_indexer_would_have_written(
         ids, scores = term_scores(searcher, GRAM_FIELD, gram, k1=1.2, b=0.75)
         assert len(ids) == len(scores)
         assert (scores > 0).all()
-    handle.close()
 
 
 def test_gram_field_lengths_are_kept(built_index: Path) -> None:
-    handle = IndexHandle(built_index)
-    with handle.searcher() as searcher:
+    with index_searcher(built_index) as searcher:
         ngram = searcher.schema["body_ng"].analyzer
         lengths = field_lengths(searcher, GRAM_FIELD)
         for docnum in range(searcher.doc_count_all()):
             stored = searcher.stored_fields(docnum)
             length = sum(expected_counts(stored, ngram).values())
             assert lengths[docnum] == byte_to_length(length_to_byte(length))
-    handle.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -9,14 +11,8 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from tests.conftest import make_app, write_corpus
-from tests.pages import Page, paragraphs
-
-
-def page(title: str, text: str, **kwargs: object) -> Page:
-    """A page whose tags and category stay out of the way."""
-    return Page(title=title, body_html=paragraphs(text), tags=("メモ",), category="雑記", **kwargs)
-
+from tests.factories import api_search, index_pages, indexed_app, indexed_client, marks, open_app, paths
+from tests.pages import plain_page as page
 
 PAGES = {
     "mynumber.html": page("番号カードの管理", "マイナンバーカードのコピーは保管しません。"),
@@ -44,24 +40,16 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    root = tmp_path_factory.mktemp("ja")
-    run(write_corpus(root / "corpus", PAGES), root / "index", jobs=1)
-    return make_app(root / "index").test_client()
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    with indexed_client(tmp_path_factory.mktemp("ja"), PAGES) as client:
+        yield client
 
 
-def api(client: FlaskClient, q: str) -> dict:
-    response = client.get("/api/search", query_string={"q": q, "per_page": 100})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def paths(result: dict) -> list[str]:
-    return [h["path"] for h in result["hits"]]
+api = partial(api_search, per_page=100)
 
 
 def marked(hit: dict) -> list[str]:
-    return [m.get_text() for m in BeautifulSoup(hit["snippet"], "html.parser").find_all("mark")]
+    return marks(hit["snippet"])
 
 
 @pytest.mark.parametrize(
@@ -243,33 +231,30 @@ def test_user_dictionary_change_reindexes_only_what_it_affects(tmp_path: Path, m
     userdic = tmp_path / "userdic.csv"
     userdic.write_text("# empty for now\n", encoding="utf-8")
     monkeypatch.setenv("SEARCH_USER_DICT", str(userdic))
-    corpus = write_corpus(tmp_path / "corpus", PAGES)
-    index = tmp_path / "index"
-    run(corpus, index, jobs=1)
-    client = make_app(index).test_client()
-    assert api(client, "経費精算")["terms"] == ["経費", "精算"]
+    corpus, index = tmp_path / "corpus", index_pages(tmp_path, PAGES)
+    with open_app(index) as app:
+        client = app.test_client()
+        assert api(client, "経費精算")["terms"] == ["経費", "精算"]
 
-    userdic.write_text("経費精算,名詞,ケイヒセイサン\n", encoding="utf-8")
-    summary = run(corpus, index, jobs=1)
-    assert summary.updated == 1  # only keihi.html contains 経費精算
-    assert summary.unchanged == len(PAGES) - 1
-    assert api(client, "経費精算")["terms"] == ["経費精算"]
-    assert paths(api(client, "経費精算")) == ["keihi.html"]
-    assert run(corpus, index, jobs=1).updated == 0
+        userdic.write_text("経費精算,名詞,ケイヒセイサン\n", encoding="utf-8")
+        summary = run(corpus, index, jobs=1)
+        assert summary.updated == 1  # only keihi.html contains 経費精算
+        assert summary.unchanged == len(PAGES) - 1
+        assert api(client, "経費精算")["terms"] == ["経費精算"]
+        assert paths(api(client, "経費精算")) == ["keihi.html"]
+        assert run(corpus, index, jobs=1).updated == 0
 
-    userdic.write_text("", encoding="utf-8")
-    assert run(corpus, index, jobs=1).updated == 1
+        userdic.write_text("", encoding="utf-8")
+        assert run(corpus, index, jobs=1).updated == 1
 
 
 def test_synonym_changes_need_no_reindex(tmp_path: Path, monkeypatch) -> None:
     synonyms = tmp_path / "synonyms.txt"
     synonyms.write_text("", encoding="utf-8")
     monkeypatch.setenv("SEARCH_SYNONYMS", str(synonyms))
-    corpus = write_corpus(tmp_path / "corpus", PAGES)
-    run(corpus, tmp_path / "index", jobs=1)
-    app = make_app(tmp_path / "index")
-    app.extensions["search_service"].synonyms.interval = 0
-    client = app.test_client()
-    assert "reading.html" not in paths(api(client, "コスト"))
-    synonyms.write_text("コスト = 経費\n", encoding="utf-8")
-    assert "reading.html" in paths(api(client, "コスト"))
+    with indexed_app(tmp_path, PAGES) as app:
+        app.extensions["search_service"].synonyms.interval = 0
+        client = app.test_client()
+        assert "reading.html" not in paths(api(client, "コスト"))
+        synonyms.write_text("コスト = 経費\n", encoding="utf-8")
+        assert "reading.html" in paths(api(client, "コスト"))

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.pipeline import run
 from search_app.engine.openings import LEAD_DECAY, opening_share
-from tests.conftest import make_app, write_corpus
+from tests.factories import indexed_client, paths
 from tests.pages import Page, paragraphs
 
 WEIGHTS = {"旅費": 2.0, "精算": 1.0}
@@ -55,11 +54,6 @@ def test_a_sentence_ranks_the_article_that_opens_with_it_first(tmp_path: Path) -
         "b-early.html": Page(title="総務からのお知らせ", body_html=paragraphs(sentence, FILLER, "実費です。")),
         "c-other.html": Page(title="営業部の会議", body_html=paragraphs(FILLER)),
     }
-    corpus = write_corpus(tmp_path / "corpus", pages)
-    run(corpus, tmp_path / "index", jobs=1)
-    app = make_app(tmp_path / "index")
-    try:
-        hits = app.test_client().get("/api/search", query_string={"q": "出張旅費の精算方法が変わりました"}).json["hits"]
-    finally:
-        app.extensions["search_service"].handle.close()
-    assert [h["path"] for h in hits][:2] == ["b-early.html", "a-late.html"]
+    with indexed_client(tmp_path, pages) as client:
+        result = client.get("/api/search", query_string={"q": "出張旅費の精算方法が変わりました"}).json
+    assert paths(result)[:2] == ["b-early.html", "a-late.html"]

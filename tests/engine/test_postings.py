@@ -1,7 +1,7 @@
 """Postings read as arrays, phrases matched on positions, and positions turned back into characters.
 
-search_app/postings.py reads the flat arrays only; the ground truth here is the stored text
-analyzed again (tests/indexer/test_flatpostings.expected_postings) and the analyzers' own offsets.
+search_app/engine/postings.py reads the flat arrays only; the ground truth here is the stored text
+analyzed again (tests/postings_truth.expected_postings) and the analyzers' own offsets.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from indexer.ngrams import reading_grams
 from indexer.schema import FIELD_BOOSTS
 from search_app.engine import postings
 from search_app.engine.bm25 import field_lengths, live_mask
-from search_app.engine.searcher import IndexHandle
-from tests.indexer.test_flatpostings import (
+from tests.factories import index_searcher
+from tests.postings_truth import (
     DOCS,
     NGRAM_FIELDS,
     READING_FIELDS,
@@ -30,7 +30,6 @@ from tests.indexer.test_flatpostings import (
     expected_postings,
     expected_text_ng,
     leaf_readers,
-    odd_index,  # noqa: F401 - a fixture
     small_index,
 )
 
@@ -50,12 +49,10 @@ BOOSTS = {"title": 3.0, "body": 1.0, "tags": 1.5, "body_ng": 1.0, "title_rd": 3.
 @pytest.fixture(scope="module")
 def searcher(reindexed_index: Path) -> Iterator[Searcher]:
     """Two segments, one with a deleted document."""
-    handle = IndexHandle(reindexed_index)
-    with handle.searcher() as s:
+    with index_searcher(reindexed_index) as s:
         assert len(s.leaf_searchers()) > 1
         assert not live_mask(s).all()
         yield s
-    handle.close()
 
 
 def truth(searcher: Searcher, fieldname: str, word: str) -> dict[int, int]:
@@ -199,38 +196,30 @@ CHARACTER_FIELDS = [*WORD_FIELDS, *NGRAM_FIELDS, *READING_FIELDS]
 @pytest.mark.parametrize("fieldname", CHARACTER_FIELDS)
 @pytest.mark.parametrize("which", ["built_index", "reindexed_index", "odd_index"])
 def test_characters_are_the_analyzers_offsets(request: pytest.FixtureRequest, which: str, fieldname: str) -> None:
-    handle = IndexHandle(request.getfixturevalue(which))
-    with handle.searcher() as searcher:
+    with index_searcher(request.getfixturevalue(which)) as searcher:
         checked = 0
         for docnum in np.flatnonzero(live_mask(searcher)).tolist():
             if searcher.stored_fields(docnum)["path"] == "odd/half.html" and fieldname in ("title", "title_rd"):
                 continue  # test_title_offsets_when_one_character_makes_several_words
             checked += check_characters(searcher, docnum, fieldname)
         assert checked > 0
-    handle.close()
 
 
 @pytest.mark.parametrize("fieldname", ["body", "body_ng", "body_rd", "tags", "title_ng"])
-def test_offsets_when_one_character_makes_several_words(odd_index: Path, fieldname: str) -> None:  # noqa: F811
+def test_offsets_when_one_character_makes_several_words(odd_index: Path, fieldname: str) -> None:
     # ½ is 1⁄2 after NFKC: two words with one character's span (the token table's negative gap).
-    handle = IndexHandle(odd_index)
-    with handle.searcher() as searcher:
+    with index_searcher(odd_index) as searcher:
         docnum = searcher.document_number(path="odd/half.html")
         assert check_characters(searcher, docnum, fieldname) > 0
         if fieldname in ("body", "tags"):
             one, two = (postings.characters(searcher, fieldname, w, [docnum])[docnum][0] for w in ("1", "2"))
             assert one[1:] == two[1:] == (0, 1)
-    handle.close()
 
 
 @pytest.mark.parametrize("fieldname", ["title", "title_rd"])
-def test_title_offsets_when_one_character_makes_several_words(odd_index: Path, fieldname: str) -> None:  # noqa: F811
-    handle = IndexHandle(odd_index)
-    try:
-        with handle.searcher() as searcher:
-            check_characters(searcher, searcher.document_number(path="odd/half.html"), fieldname)
-    finally:
-        handle.close()
+def test_title_offsets_when_one_character_makes_several_words(odd_index: Path, fieldname: str) -> None:
+    with index_searcher(odd_index) as searcher:
+        check_characters(searcher, searcher.document_number(path="odd/half.html"), fieldname)
 
 
 def test_characters_of_several_documents_and_segments(searcher: Searcher) -> None:

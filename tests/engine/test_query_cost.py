@@ -19,7 +19,7 @@ from whoosh import query as wq
 from search_app.engine import retrieval
 from search_app.engine.evaluator import Evaluator
 from search_app.services import get_service
-from tests.conftest import make_app
+from tests.factories import open_app
 
 NEGATED = " ".join(f"-否定{i}" for i in range(150))
 
@@ -32,9 +32,8 @@ def walk(q: wq.Query) -> Iterator[wq.Query]:
 
 @pytest.fixture(scope="module")
 def cost_app(built_index: Path) -> Iterator[Flask]:
-    app = make_app(built_index)
-    yield app
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index) as app:
+        yield app
 
 
 def searches(app: Flask, monkeypatch: pytest.MonkeyPatch, text: str, *, did_you_mean: bool) -> list[wq.Query]:

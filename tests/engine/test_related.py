@@ -8,10 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
-from indexer.pipeline import run
 from search_app.engine.related import RELATED_COUNT, paragraphs
 from search_app.engine.snippets import Match
-from tests.conftest import make_app, write_corpus
+from tests.factories import indexed_client, marks, soup_of
 from tests.pages import SAMPLE_PAGES, Page
 from tests.pages import paragraphs as html_paragraphs
 
@@ -49,22 +48,12 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def pages_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    root = tmp_path_factory.mktemp("related")
-    summary = run(write_corpus(root / "corpus", PAGES), root / "index", jobs=1)
-    assert summary.added == len(PAGES), summary.problems
-    app = make_app(root / "index")
-    yield app.test_client()
-    app.extensions["search_service"].handle.close()
+    with indexed_client(tmp_path_factory.mktemp("related"), PAGES) as client:
+        yield client
 
 
 def article_soup(client: FlaskClient, path: str, **params: str) -> BeautifulSoup:
-    response = client.get(f"/articles/{path}", query_string=params)
-    assert response.status_code == 200
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def marks(soup: BeautifulSoup) -> list[str]:
-    return [m.get_text() for m in soup.find_all("mark")]
+    return soup_of(client, f"/articles/{path}", **params)
 
 
 # ---------------------------------------------------------------- highlighting

@@ -11,17 +11,15 @@ from whoosh.searching import Searcher
 
 from search_app.engine.bm25 import gram_scores
 from search_app.engine.compiler import Compiler
-from search_app.engine.searcher import IndexHandle
 from search_app.engine.sentence import score_sentence
 from search_app.engine.syntax import parse_query
+from tests.factories import index_searcher
 
 
 @pytest.fixture
 def searcher(built_index: Path) -> Iterator[Searcher]:
-    handle = IndexHandle(built_index)
-    with handle.searcher() as s:
+    with index_searcher(built_index) as s:
         yield s
-    handle.close()
 
 
 @pytest.mark.parametrize(

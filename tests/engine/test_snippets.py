@@ -6,10 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from search_app.engine.snippets import FRAGMENT_CHARS, Match, highlight, make_snippet, merge_matches, sentences
-
-
-def marks(html: str) -> list[str]:
-    return [m.get_text() for m in BeautifulSoup(html, "html.parser").find_all("mark")]
+from tests.factories import marks
 
 
 def test_highlight_escapes_before_marking() -> None:

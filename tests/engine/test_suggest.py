@@ -18,8 +18,7 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from search_app.engine.completions import MAX_SUGGESTIONS, Collected, collect, edit_distance
 from search_app.engine.didyoumean import MAX_COUNTS, plain_words, suggest_query
-from search_app.engine.searcher import IndexHandle
-from tests.conftest import make_app, write_corpus
+from tests.factories import index_searcher, indexed_client, make_app, open_app, write_corpus
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -150,15 +149,12 @@ def test_unknown_format_is_a_400(client: FlaskClient, form: str) -> None:
 def test_completions_follow_a_reindex(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     run(corpus, index, jobs=1)
-    app = make_app(index)
-    client = app.test_client()
-    try:
+    with open_app(index) as app:
+        client = app.test_client()
         assert "電子帳簿保存法" not in texts(suggest(client, "電子"))
         write_corpus(corpus, {"2024/denshi.html": Page(title="電子帳簿保存法への対応", body_html=paragraphs("対応。"))})
         run(corpus, index, jobs=1)
         assert "電子帳簿保存法への対応" in texts(suggest(client, "でんし"))
-    finally:
-        app.extensions["search_service"].handle.close()
 
 
 def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> None:
@@ -167,14 +163,10 @@ def test_term_frequencies_add_up_over_segments(corpus: Path, tmp_path: Path) -> 
     run(corpus, index, jobs=1)
     write_corpus(corpus, {"2024/keihi2.html": Page(title="経費の話", body_html=paragraphs("経費の話です。"))})
     run(corpus, index, jobs=1)
-    handle = IndexHandle(index)
-    try:
-        with handle.searcher() as searcher:
-            assert len(searcher.reader().leaf_readers()) == 2
-            frequencies = collect(searcher).frequencies
-            expected = max(searcher.doc_frequency(f, "経費") for f in ("title", "body", "tags"))
-    finally:
-        handle.close()
+    with index_searcher(index) as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+        frequencies = collect(searcher).frequencies
+        expected = max(searcher.doc_frequency(f, "経費") for f in ("title", "body", "tags"))
     assert frequencies["経費"] == expected > 1
 
 
@@ -186,10 +178,8 @@ def test_a_reindex_reads_only_its_new_segment(corpus: Path, tmp_path: Path, monk
     index = tmp_path / "index"
     run(corpus, index, jobs=1)
     parts: dict = {}
-    handle = IndexHandle(index)
-    with handle.searcher() as searcher:
+    with index_searcher(index) as searcher:
         collect(searcher, parts)
-    handle.close()
     page = corpus / "2021/keihi.html"
     page.write_bytes(
         page.read_bytes().replace("経費精算のルールと差し戻し".encode(), "経費精算の新しいルール".encode())
@@ -198,11 +188,9 @@ def test_a_reindex_reads_only_its_new_segment(corpus: Path, tmp_path: Path, monk
     reads = []
     real_read = suggest_module._read_segment
     monkeypatch.setattr(suggest_module, "_read_segment", lambda reader: reads.append(1) or real_read(reader))
-    handle = IndexHandle(index)
-    with handle.searcher() as searcher:
+    with index_searcher(index) as searcher:
         assert len(searcher.leaf_searchers()) == 2
         kept, fresh = collect(searcher, parts), collect(searcher)
-    handle.close()
     assert len(reads) == 1 + 2  # the new segment, then everything for the fresh read
     assert kept == fresh
     titles = [t.text for t in kept.titles]
@@ -213,12 +201,8 @@ def test_a_reindex_reads_only_its_new_segment(corpus: Path, tmp_path: Path, monk
 
 def collected_from(index: Path) -> Collected:
     """What the vocabulary reads from the index (terms, tags, titles)."""
-    handle = IndexHandle(index)
-    try:
-        with handle.searcher() as searcher:
-            return collect(searcher)
-    finally:
-        handle.close()
+    with index_searcher(index) as searcher:
+        return collect(searcher)
 
 
 def test_titles_words_come_from_the_index_as_janome_would_give_them(built_index: Path) -> None:
@@ -329,14 +313,10 @@ MORE_PAGES = {
 
 @pytest.fixture(scope="module")
 def more_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    root = tmp_path_factory.mktemp("more")
-    run(write_corpus(root / "corpus", MORE_PAGES), root / "index", jobs=1)
-    app = make_app(root / "index")
-    client = app.test_client()
-    # The first completion waits for the vocabulary's readings; searches never do.
-    assert suggest(client, "けいひ")
-    yield client
-    app.extensions["search_service"].handle.close()
+    with indexed_client(tmp_path_factory.mktemp("more"), MORE_PAGES) as client:
+        # The first completion waits for the vocabulary's readings; searches never do.
+        assert suggest(client, "けいひ")
+        yield client
 
 
 @pytest.mark.parametrize(
@@ -389,12 +369,8 @@ def test_did_you_mean_keeps_the_other_parameters(more_client: FlaskClient) -> No
 
 
 def test_a_suggestion_costs_a_bounded_number_of_counts(built_index: Path) -> None:
-    handle = IndexHandle(built_index)
-    try:
-        with handle.searcher() as searcher:
-            vocabulary = collect(searcher).with_readings()
-    finally:
-        handle.close()
+    with index_searcher(built_index) as searcher:
+        vocabulary = collect(searcher).with_readings()
     asked: list[str] = []
 
     def count(query: str) -> int:
@@ -430,14 +406,13 @@ def test_no_request_waits_long_for_the_vocabulary(built_index: Path, monkeypatch
         return real_collect(*args)
 
     monkeypatch.setattr("search_app.engine.completions.collect", slow_collect)
-    app = make_app(built_index, VOCABULARY_WAIT=0.05)
-    client = app.test_client()
-    started = time.perf_counter()
-    first = client.get("/api/search", query_string={"q": "経費清算"}).json
-    assert time.perf_counter() - started < 5
-    assert first["suggestion"] is None
-    release.set()
-    service = app.extensions["search_service"]
-    assert service.vocabulary.current(wait=30) is not None
-    assert client.get("/api/search", query_string={"q": "経費清算"}).json["suggestion"] == "経費精算"
-    service.handle.close()
+    with open_app(built_index, VOCABULARY_WAIT=0.05) as app:
+        client = app.test_client()
+        started = time.perf_counter()
+        first = client.get("/api/search", query_string={"q": "経費清算"}).json
+        assert time.perf_counter() - started < 5
+        assert first["suggestion"] is None
+        release.set()
+        service = app.extensions["search_service"]
+        assert service.vocabulary.current(wait=30) is not None
+        assert client.get("/api/search", query_string={"q": "経費清算"}).json["suggestion"] == "経費精算"

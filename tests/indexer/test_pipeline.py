@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,14 +13,8 @@ import pytest
 from indexer import pipeline
 from indexer.pipeline import run
 from indexer.store import IndexBusyError, IndexLocation, open_index
-from tests.conftest import REPO, write_corpus
-from tests.pages import SAMPLE_PAGES, Page, paragraphs
-
-
-def stored(index: Path) -> dict[str, dict]:
-    """Every document's stored fields, by path."""
-    with open_index(index).searcher() as s:
-        return {d["path"]: d for d in s.all_stored_fields()}
+from tests.factories import start_indexer, stored, write_corpus
+from tests.pages import SAMPLE_PAGES, Page, many_pages, paragraphs
 
 
 def body_terms(index: Path) -> set[str]:
@@ -152,20 +145,6 @@ def test_analysis_change_reindexes_everything(corpus: Path, tmp_path: Path, monk
     assert run(corpus, index, jobs=1).updated == len(SAMPLE_PAGES)
 
 
-def many_pages(n: int) -> dict[str, Page]:
-    topics = ["経費精算", "年末調整", "見積書", "印鑑", "日商簿記", "現場監督"]
-    return {
-        f"{2015 + i % 10}/p{i:03d}.html": Page(
-            title=f"{topics[i % 6]}の記事その{i}",
-            body_html=paragraphs(
-                f"{topics[i % 6]}について書いた{i}番目の記事です。", "同じ段落がもう一つあります。" * 20
-            ),
-            slug=f"p{i:03d}",
-        )
-        for i in range(n)
-    }
-
-
 def test_parallel_workers_build_the_same_index(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", many_pages(pipeline.PARALLEL_THRESHOLD + 6))
     run(corpus, tmp_path / "one", jobs=1)
@@ -182,13 +161,8 @@ def test_sigkill_during_rebuild_leaves_the_previous_index(tmp_path: Path, delay:
     run(corpus, index, jobs=1)
     before = stored(index)
     (corpus / "2015/p000.html").unlink()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(index), "--rebuild", "--jobs", "2"],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    args = ("--corpus", str(corpus), "--index", str(index), "--rebuild", "--jobs", "2")
+    proc = start_indexer(*args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from indexer.extract import extract_article
 from indexer.pipeline import run
 from indexer.profiles import ProfileError, load_profiles
 from indexer.store import open_index
-from tests.conftest import REPO
+from tests.factories import REPO, run_indexer
 
 CMS = REPO / "tests" / "fixtures" / "cms"
 # A template the heuristics read wrong on purpose: the title is a <div>, the date and category plain text.
@@ -107,14 +105,7 @@ def test_a_changed_profile_reindexes_the_pages_it_applies_to(tmp_path: Path, cap
 
 def test_explain_prints_what_was_taken_and_dropped(tmp_path: Path) -> None:
     page = shutil.copy(CMS / "wp-cocoon.html", tmp_path / "page.html")
-    proc = subprocess.run(
-        [sys.executable, "-m", "indexer", "--explain", str(page), "--corpus", str(tmp_path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    proc = run_indexer("--explain", str(page), "--corpus", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "title: 格安SIMに乗り換えて半年、通信費はいくら下がったか" in out

@@ -19,8 +19,7 @@ from indexer import publish
 from indexer.cli import main as indexer_main
 from indexer.pipeline import run
 from indexer.status import live_commit, read_status
-from tests.browser.live import serve
-from tests.conftest import make_app, write_corpus
+from tests.factories import make_app, serve, write_corpus
 from tests.pages import ADDED_PAGES
 
 needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed")

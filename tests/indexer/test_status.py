@@ -11,7 +11,7 @@ import pytest
 
 from indexer.pipeline import run
 from indexer.status import live_commit, read_status, status_path
-from tests.conftest import make_app
+from tests.factories import make_app
 from tests.pages import SAMPLE_PAGES
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from flask.testing import FlaskCliRunner
 
 from indexer.cli import main
-from tests.conftest import REPO, make_app
+from tests.factories import make_app, run_indexer, run_python
 
 
 def test_indexer_prints_a_summary(corpus: Path, tmp_path: Path, capsys) -> None:
@@ -51,14 +49,7 @@ def test_indexer_rejects_bad_jobs(capsys) -> None:
 
 
 def test_python_m_indexer_runs(corpus: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "indexer", "--corpus", str(corpus), "--index", str(tmp_path / "i")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    proc = run_indexer("--corpus", str(corpus), "--index", str(tmp_path / "i"))
     assert proc.returncode == 0, proc.stderr
     assert "5 added" in proc.stdout
 
@@ -83,13 +74,6 @@ def test_flask_index_command_reports_a_busy_index(runner: FlaskCliRunner, corpus
 
 
 def test_server_help() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "search_app", "--help"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    proc = run_python("-m", "search_app", "--help")
     assert proc.returncode == 0
     assert "--port" in proc.stdout

@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
-from tests.conftest import REPO, make_app
+from tests.factories import CORPUS, open_app, run_indexer
 
-CORPUS = REPO / "corpus"
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     index = tmp_path_factory.mktemp("e2e") / "index"
-    proc = subprocess.run(
-        [sys.executable, "-m", "indexer", "--corpus", str(CORPUS), "--index", str(index)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    proc = run_indexer("--corpus", str(CORPUS), "--index", str(index))
     assert proc.returncode == 0, proc.stderr
     return index, proc.stdout
 
 
 @pytest.fixture(scope="module")
-def client(indexed: tuple[Path, str]) -> FlaskClient:
-    return make_app(indexed[0]).test_client()
+def client(indexed: tuple[Path, str]) -> Iterator[FlaskClient]:
+    with open_app(indexed[0]) as app:
+        yield app.test_client()
 
 
 def test_every_bundled_page_is_indexed(indexed: tuple[Path, str], client: FlaskClient) -> None:

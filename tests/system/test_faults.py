@@ -8,7 +8,6 @@ import gc
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +17,8 @@ from whoosh.filedb.structfile import StructFile
 
 from indexer.cli import main
 from indexer.store import IndexLocation, open_index
-from tests.conftest import REPO, make_app, write_corpus
-from tests.pages import SAMPLE_PAGES, Page, paragraphs
-from tests.indexer.test_pipeline import many_pages, stored
+from tests.factories import WHOOSH_LEAKS_ON_FAILURE, open_app, run_python, start_indexer, stored, write_corpus
+from tests.pages import SAMPLE_PAGES, Page, many_pages, paragraphs
 
 # Runs the real CLI with one step replaced by a SIGKILL of the whole process group.
 KILLER = r"""
@@ -75,31 +73,16 @@ sys.exit(cli.main(sys.argv[2:]))
 KILL_POINTS = ("locked", "writing", "committing", "swapping", "collecting")
 
 
-def indexer(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start `python -m indexer` in its own process group."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "indexer", *args],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        start_new_session=True,
-        env=env,
-    )
-
-
 def assert_healthy(index: Path, expected: set[str]) -> None:
     """The live index holds exactly `expected`, once each, and the app answers from it."""
     with open_index(index).searcher() as s:
         paths = [d["path"] for d in s.all_stored_fields()]
         assert s.doc_count() == len(paths)
     assert sorted(paths) == sorted(expected)
-    app = make_app(index)
-    client = app.test_client()
-    assert client.get("/healthz").json.items() >= {"status": "ok", "documents": len(expected)}.items()
-    assert client.get("/api/search", query_string={"q": "記事"}).status_code == 200
-    app.extensions["search_service"].handle.close()
+    with open_app(index) as app:
+        client = app.test_client()
+        assert client.get("/healthz").json.items() >= {"status": "ok", "documents": len(expected)}.items()
+        assert client.get("/api/search", query_string={"q": "記事"}).status_code == 200
 
 
 def assert_tidy(index: Path) -> None:
@@ -132,16 +115,7 @@ def test_an_indexer_killed_at_any_step_leaves_a_complete_index(tmp_path: Path, p
     after = before - {"2015/p000.html"}
 
     args = ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]
-    proc = subprocess.run(
-        [sys.executable, "-c", KILLER, point, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        start_new_session=True,
-        check=False,
-        timeout=120,
-    )
+    proc = run_python("-c", KILLER, point, *args, start_new_session=True, timeout=120)
     assert proc.returncode == -9, proc.stderr  # it really died there
 
     # Whatever step it died at, a complete index is live: the old one or the new one.
@@ -167,7 +141,7 @@ def test_two_indexers_at_once_one_refuses_with_a_message(tmp_path: Path, big_cor
     corpus, expected = big_corpus
     index = tmp_path / "index"
     args = ("--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", "--rebuild")
-    procs = [indexer(*args), indexer(*args)]
+    procs = [start_indexer(*args), start_indexer(*args)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
     codes = sorted(code for code, _out, _err in results)
     assert codes == [0, 75], results
@@ -182,7 +156,7 @@ def test_two_indexers_with_wait_run_one_after_the_other(tmp_path: Path, big_corp
     corpus, expected = big_corpus
     index = tmp_path / "index"
     args = ("--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", "--wait", "300")
-    procs = [indexer(*args, "--rebuild"), indexer(*args)]
+    procs = [start_indexer(*args, "--rebuild"), start_indexer(*args)]
     results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
     assert [code for code, _out, _err in results] == [0, 0], results
     lines = sorted(out.strip() for _code, out, _err in results)
@@ -225,12 +199,6 @@ def fill(volume: Path, leave: int) -> Path:
     with open(filler, "wb") as fh, contextlib.suppress(OSError):
         fh.write(b"\0" * max(0, free - leave))
     return filler
-
-
-# Whoosh leaves some of its files open when a write fails; the garbage collector closes them.
-WHOOSH_LEAKS_ON_FAILURE = pytest.mark.filterwarnings(
-    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
-)
 
 
 @WHOOSH_LEAKS_ON_FAILURE

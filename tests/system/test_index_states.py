@@ -11,10 +11,8 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from tests.conftest import make_app, write_corpus
+from tests.factories import WHOOSH_LEAKS_ON_FAILURE, empty_index, index_pages, make_app
 from tests.pages import SAMPLE_PAGES
-from tests.system.test_faults import WHOOSH_LEAKS_ON_FAILURE
-from tests.web.test_openapi import empty_index
 
 PAGES = ("/search?q=経費", "/articles/2021/keihi.html")
 
@@ -94,16 +92,14 @@ def test_the_app_recovers_when_an_index_appears(tmp_path: Path) -> None:
     index = tmp_path / "index"
     client = make_app(index).test_client()
     assert_unavailable(client)
-    run(write_corpus(tmp_path / "corpus", SAMPLE_PAGES), index, jobs=1)
+    assert index_pages(tmp_path, SAMPLE_PAGES) == index
     assert client.get("/healthz").json.items() >= {"status": "ok", "documents": len(SAMPLE_PAGES)}.items()
     assert client.get("/search", query_string={"q": "経費"}).status_code == 200
     assert client.get("/articles/2021/keihi.html").status_code == 200
 
 
 def test_the_app_keeps_serving_when_the_live_generation_vanishes(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", SAMPLE_PAGES)
-    index = tmp_path / "index"
-    run(corpus, index, jobs=1)
+    corpus, index = tmp_path / "corpus", index_pages(tmp_path, SAMPLE_PAGES)
     client = make_app(index).test_client()
     assert client.get("/healthz").status_code == 200
     # Someone deletes the generation under the live link: the open searcher keeps answering or a 503 says why.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB_MODULES = sorted(p for p in (ROOT / "search_app").glob("*.py"))
+from tests.factories import REPO, run_python
+
+WEB_MODULES = sorted(p for p in (REPO / "search_app").glob("*.py"))
 
 
 def _imported(path: Path) -> set[str]:
@@ -30,7 +29,8 @@ def test_importing_the_engine_loads_no_flask() -> None:
         "import sys, search_app.engine; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'gunicorn')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = run_python("-c", code)
+    assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
 
@@ -42,5 +42,5 @@ def test_the_web_layer_imports_only_the_engine_package(path: Path) -> None:
 
 
 def test_the_indexer_never_imports_the_app() -> None:
-    for path in (ROOT / "indexer").rglob("*.py"):
+    for path in (REPO / "indexer").rglob("*.py"):
         assert not {n for n in _imported(path) if n.split(".")[0] == "search_app"}, path.name

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,13 +16,11 @@ from flask.testing import FlaskClient
 
 from indexer.analysis import japanese_analyzer, meaningful_terms, query_words
 from indexer.ngrams import mixed_reading
-from indexer.pipeline import run
 from search_app.engine.compiler import Compiler
 from search_app.engine.retrieval import kept_units, meaningful
 from search_app.engine.syntax import parse_query
-from tests.browser.live import free_port
-from tests.conftest import REPO, make_app, write_corpus
-from tests.pages import Page, paragraphs
+from tests.factories import api_search, indexed_client, open_app, paths, serve
+from tests.pages import plain_page as page
 
 # A reading typed for a word of the bundled corpus, and the word as written there.
 READINGS = [
@@ -54,22 +48,14 @@ READINGS = [
 ]
 
 
-def api(client: FlaskClient, q: str, **params: object) -> dict:
-    response = client.get("/api/search", query_string={"q": q, "per_page": 100, **params})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def paths(result: dict) -> list[str]:
-    return [h["path"] for h in result["hits"]]
+api = partial(api_search, per_page=100)
 
 
 @pytest.fixture(scope="module")
 def bundled(bundled_index: Path) -> Iterator[FlaskClient]:
     # No もしかして at all: the reading must find the articles by itself, as on a fresh worker.
-    app = make_app(bundled_index, VOCABULARY_WAIT=0)
-    yield app.test_client()
-    app.extensions["search_service"].handle.close()
+    with open_app(bundled_index, VOCABULARY_WAIT=0) as app:
+        yield app.test_client()
 
 
 @pytest.mark.parametrize(("reading", "word"), READINGS)
@@ -154,10 +140,6 @@ def test_relaxation_drops_weak_units_before_strong_ones() -> None:
     assert not meaningful(kept_units([set(), {2, 3}, {3}], [True, False, False]), [True, False, False])
 
 
-def page(title: str, text: str, date: str = "2021-06-14") -> Page:
-    return Page(title=title, body_html=paragraphs(text), tags=("メモ",), category="雑記", date=date)
-
-
 # A site where no article has 簿記 or 級; one has 二週間, one 印紙税.
 WEAK_PAGES = {
     "kenshu.html": page("二週間の研修", "新人研修は二週間です。書類に印を押します。"),
@@ -168,11 +150,8 @@ WEAK_PAGES = {
 
 @pytest.fixture(scope="module")
 def weak_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    root = tmp_path_factory.mktemp("weak")
-    run(write_corpus(root / "corpus", WEAK_PAGES), root / "index", jobs=1)
-    app = make_app(root / "index")
-    yield app.test_client()
-    app.extensions["search_service"].handle.close()
+    with indexed_client(tmp_path_factory.mktemp("weak"), WEAK_PAGES) as client:
+        yield client
 
 
 @pytest.mark.parametrize(
@@ -223,26 +202,6 @@ def test_the_page_says_why_nothing_was_found(weak_site: FlaskClient) -> None:
     assert "表示しています" not in notice
 
 
-@contextlib.contextmanager
-def fresh_server(index: Path, log: Path) -> Iterator[str]:
-    """`python -m search_app` with one worker that has answered nothing yet, and no もしかして wait."""
-    port = free_port()
-    argv = [sys.executable, "-m", "search_app", "--index", str(index), "--port", str(port), "--workers", "1"]
-    env = {**os.environ, "SEARCH_VOCABULARY_WAIT": "0"}
-    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def first_request(base: str, query: str, log: Path, startup: float = 60) -> dict:
     """GET /api/search as the worker's first request: retried only while nothing listens yet."""
     url = f"{base}/api/search?{urllib.parse.urlencode({'q': query})}"
@@ -275,7 +234,8 @@ def test_a_fresh_workers_first_request_finds_a_reading(
     bundled_index: Path, tmp_path: Path, reading: str, path: str
 ) -> None:
     log = tmp_path / "server.log"
-    with fresh_server(bundled_index, log) as base:
+    # One worker that has answered nothing yet (not even /healthz), and no もしかして wait.
+    with serve(bundled_index, log, workers=1, env={"SEARCH_VOCABULARY_WAIT": "0"}, wait_healthy=False) as base:
         result = first_request(base, reading, log)
     assert result["total"] >= 5, result
     assert result["hits"][0]["path"] == path

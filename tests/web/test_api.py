@@ -9,22 +9,12 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from tests.conftest import make_app, write_corpus
+from tests.factories import api_search, index_pages, indexed_client, make_app, marks, paths
 from tests.pages import CHROME_WORDS, SAMPLE_PAGES, Page, paragraphs
 
 
-def search(client: FlaskClient, q: str, **params: object) -> dict:
-    response = client.get("/api/search", query_string={"q": q, **params})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def paths(result: dict) -> list[str]:
-    return [h["path"] for h in result["hits"]]
-
-
 def test_response_shape(client: FlaskClient) -> None:
-    result = search(client, "経費精算")
+    result = api_search(client, "経費精算")
     assert set(result) == {
         "query",
         "terms",
@@ -50,12 +40,11 @@ def test_response_shape(client: FlaskClient) -> None:
     assert hit["tags"] == ["経費精算", "領収書"]
     assert hit["url"] == "https://blog.example.jp/2021/06/keihi/"
     assert isinstance(hit["score"], float)
-    marks = [m.get_text() for m in BeautifulSoup(hit["snippet"], "html.parser").find_all("mark")]
-    assert "経費精算" in marks
+    assert "経費精算" in marks(hit["snippet"])
 
 
 def test_title_match_ranks_above_body_match(client: FlaskClient) -> None:
-    result = search(client, "経費精算")
+    result = api_search(client, "経費精算")
     assert paths(result) == ["2021/keihi.html", "2022/nenmatsu.html"]  # title+body, then body only
 
 
@@ -80,17 +69,17 @@ def test_title_match_ranks_above_body_match(client: FlaskClient) -> None:
     ],
 )
 def test_query_semantics(client: FlaskClient, q: str, expected: list[str]) -> None:
-    assert sorted(paths(search(client, q))) == sorted(expected)
+    assert sorted(paths(api_search(client, q))) == sorted(expected)
 
 
 @pytest.mark.parametrize("word", [*CHROME_WORDS, "コメント限定語", "目次限定語"])
 def test_page_chrome_is_not_searchable(client: FlaskClient, word: str) -> None:
-    assert search(client, word)["total"] == 0
+    assert api_search(client, word)["total"] == 0
 
 
 @pytest.mark.parametrize("q", ["", "   ", "\u3000", '"', "AND", "OR", "*", "()", "title:"])
 def test_empty_queries_give_no_results(client: FlaskClient, q: str) -> None:
-    result = search(client, q)
+    result = api_search(client, q)
     assert result["total"] == 0
     assert result["hits"] == []
 
@@ -116,7 +105,7 @@ def test_bad_input_is_a_400_with_a_message(client: FlaskClient, params: dict, fr
 
 @pytest.mark.parametrize("q", ['<script>alert("x")</script>', "経費 <img src=x onerror=alert(1)>", "&lt;経費&gt;"])
 def test_user_strings_are_escaped(client: FlaskClient, q: str) -> None:
-    result = search(client, q)
+    result = api_search(client, q)
     assert result["query"] == q  # JSON carries the raw string; only HTML is escaped
     for hit in result["hits"]:
         soup = BeautifulSoup(hit["snippet"], "html.parser")
@@ -125,23 +114,21 @@ def test_user_strings_are_escaped(client: FlaskClient, q: str) -> None:
 
 def test_snippet_text_is_escaped(tmp_path: Path) -> None:
     page = Page(title="エスケープ", body_html=paragraphs("経費の&lt;script&gt;alert(1)&lt;/script&gt;という文字列。"))
-    corpus = write_corpus(tmp_path / "c", {"x.html": page})
-    run(corpus, tmp_path / "i", jobs=1)
-    client = make_app(tmp_path / "i").test_client()
-    snippet = search(client, "経費")["hits"][0]["snippet"]
+    with indexed_client(tmp_path, {"x.html": page}) as client:
+        snippet = api_search(client, "経費")["hits"][0]["snippet"]
     assert "<script>" not in snippet
     assert "&lt;script&gt;" in snippet
     assert snippet.startswith("<mark>経費</mark>")
 
 
 def test_pagination(client: FlaskClient) -> None:
-    first = search(client, "経費 OR 見積書 OR 印鑑", per_page=2)
-    second = search(client, "経費 OR 見積書 OR 印鑑", per_page=2, page=2)
+    first = api_search(client, "経費 OR 見積書 OR 印鑑", per_page=2)
+    second = api_search(client, "経費 OR 見積書 OR 印鑑", per_page=2, page=2)
     assert first["total"] == second["total"] == 4
     assert len(first["hits"]) == 2
     assert len(second["hits"]) == 2
     assert not set(paths(first)) & set(paths(second))
-    assert search(client, "経費", page=5)["hits"] == []
+    assert api_search(client, "経費", page=5)["hits"] == []
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -165,20 +152,18 @@ def test_missing_index_is_503_then_recovers(tmp_path: Path) -> None:
     response = client.get("/api/search?q=経費")
     assert response.status_code == 503
     assert "error" in response.json
-    run(write_corpus(tmp_path / "c", SAMPLE_PAGES), index, jobs=1)
+    assert index_pages(tmp_path, SAMPLE_PAGES) == index
     assert client.get("/healthz").json["documents"] == len(SAMPLE_PAGES)
 
 
 def test_new_index_is_picked_up_without_restart(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "c", SAMPLE_PAGES)
-    index = tmp_path / "index"
-    run(corpus, index, jobs=1)
+    corpus, index = tmp_path / "corpus", index_pages(tmp_path, SAMPLE_PAGES)
     client = make_app(index).test_client()
-    assert search(client, "新製品")["total"] == 0
+    assert api_search(client, "新製品")["total"] == 0
     (corpus / "new.html").write_bytes(Page(title="新製品の案内", body_html=paragraphs("新製品の説明。")).encoded())
     run(corpus, index, jobs=1)  # incremental: same generation, new segment
-    assert paths(search(client, "新製品")) == ["new.html"]
+    assert paths(api_search(client, "新製品")) == ["new.html"]
     (corpus / "new.html").unlink()
     run(corpus, index, jobs=1, rebuild=True)  # a new generation swapped in
-    assert search(client, "新製品")["total"] == 0
+    assert api_search(client, "新製品")["total"] == 0
     assert client.get("/healthz").json["documents"] == len(SAMPLE_PAGES)

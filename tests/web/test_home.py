@@ -15,9 +15,8 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from search_app.engine.facets import MAX_TAG_VALUES
 from search_app.engine.overview import LATEST_COUNT
-from tests.conftest import make_app, write_corpus
+from tests.factories import empty_index, index_pages, indexed_app, make_app, open_app, soup_of, write_corpus
 from tests.pages import ADDED_PAGES, SAMPLE_PAGES, Page, paragraphs
-from tests.system.test_index_states import empty_index
 
 
 def monthly(n: int) -> dict[str, Page]:
@@ -56,24 +55,13 @@ HOME_PAGES: dict[str, Page] = {
 
 @pytest.fixture(scope="module")
 def home_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    root = tmp_path_factory.mktemp("home")
-    summary = run(write_corpus(root / "corpus", HOME_PAGES), root / "index", jobs=1)
-    assert summary.added == len(HOME_PAGES), summary.problems
-    app = make_app(root / "index")
-    yield app
-    app.extensions["search_service"].handle.close()
+    with indexed_app(tmp_path_factory.mktemp("home"), HOME_PAGES) as app:
+        yield app
 
 
 @pytest.fixture
 def hc(home_app: Flask) -> FlaskClient:
     return home_app.test_client()
-
-
-def soup(client: FlaskClient, url: str) -> BeautifulSoup:
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def by_date(pages: dict[str, Page]) -> list[str]:
@@ -96,7 +84,7 @@ def browse_links(page: BeautifulSoup, section: str) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("url", ["/", "/search", "/search?q=+", "/search?q=%E3%80%80"])
 def test_home_lists_the_newest_articles_first(hc: FlaskClient, url: str) -> None:
-    page = soup(hc, url)
+    page = soup_of(hc, url)
     items = page.select("section.latest ol > li")
     assert len(items) == LATEST_COUNT
     newest = by_date(HOME_PAGES)[:LATEST_COUNT]
@@ -111,7 +99,7 @@ def test_home_lists_the_newest_articles_first(hc: FlaskClient, url: str) -> None
 
 
 def test_home_counts_every_category_and_the_commonest_tags(hc: FlaskClient) -> None:
-    page = soup(hc, "/")
+    page = soup_of(hc, "/")
     assert browse_links(page, "categories") == expected_counts(HOME_PAGES, "category")
     tags = browse_links(page, "tags")
     assert len(tags) == MAX_TAG_VALUES
@@ -121,7 +109,7 @@ def test_home_counts_every_category_and_the_commonest_tags(hc: FlaskClient) -> N
 @pytest.mark.parametrize("section", ["categories", "tags"])
 def test_home_links_lead_to_the_listing_newest_first_with_that_many_articles(hc: FlaskClient, section: str) -> None:
     name = "category" if section == "categories" else "tag"
-    links = soup(hc, "/").select(f"section.{section} a.browse-value")
+    links = soup_of(hc, "/").select(f"section.{section} a.browse-value")
     assert len(links) == min(len(expected_counts(HOME_PAGES, name)), MAX_TAG_VALUES)
     for link in links:
         value, count = link["data-value"], int(link.select_one(".count").get_text().replace("件", "").strip())
@@ -146,7 +134,7 @@ def test_category_listing_pages_through_newest_first(hc: FlaskClient) -> None:
     seen = []
     url = "/search?category=経理&per_page=3"
     while url:
-        page = soup(hc, url)
+        page = soup_of(hc, url)
         assert page.select_one("p.count").get_text().startswith("カテゴリ「経理」の記事")
         assert page.title.get_text().startswith("経理 の記事 | ")
         seen += [t["datetime"] for t in page.select(".hit time")]
@@ -159,7 +147,7 @@ def test_category_listing_pages_through_newest_first(hc: FlaskClient) -> None:
 
 
 def test_home_escapes_indexed_strings(hc: FlaskClient) -> None:
-    page = soup(hc, "/")
+    page = soup_of(hc, "/")
     assert not page.find_all(["img", "b"])
     assert all(s.get("src", "").startswith("/static/") and not s.string for s in page.find_all("script"))
     text = page.get_text()
@@ -170,19 +158,18 @@ def test_home_escapes_indexed_strings(hc: FlaskClient) -> None:
 
 
 def test_home_leaves_deleted_articles_out_and_shows_a_reindex(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", SAMPLE_PAGES)
-    run(corpus, tmp_path / "index", jobs=1)
-    app = make_app(tmp_path / "index")
-    client = app.test_client()
-    before = soup(client, "/")
-    assert before.select_one("section.latest li a").get_text() == "ファイルサーバをクラウドへ"
-    # An article changed (its old copy deleted in the segment), one added, one removed.
-    page = corpus / "2021/keihi.html"
-    page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
-    write_corpus(corpus, ADDED_PAGES)
-    (corpus / "2019/mitsumori.html").unlink()
-    run(corpus, tmp_path / "index", jobs=1)
-    after = soup(client, "/")
+    corpus, index = tmp_path / "corpus", index_pages(tmp_path, SAMPLE_PAGES)
+    with open_app(index) as app:
+        client = app.test_client()
+        before = soup_of(client, "/")
+        assert before.select_one("section.latest li a").get_text() == "ファイルサーバをクラウドへ"
+        # An article changed (its old copy deleted in the segment), one added, one removed.
+        page = corpus / "2021/keihi.html"
+        page.write_bytes(page.read_bytes().replace("タクシー代".encode(), "新幹線代".encode()))
+        write_corpus(corpus, ADDED_PAGES)
+        (corpus / "2019/mitsumori.html").unlink()
+        run(corpus, index, jobs=1)
+        after = soup_of(client, "/")
     titles = [li.a.get_text() for li in after.select("section.latest li")]
     assert titles == [
         "経費精算システムの導入",
@@ -194,7 +181,6 @@ def test_home_leaves_deleted_articles_out_and_shows_a_reindex(tmp_path: Path) ->
     live = {**{p: v for p, v in SAMPLE_PAGES.items() if p != "2019/mitsumori.html"}, **ADDED_PAGES}
     assert browse_links(after, "categories") == expected_counts(live, "category")
     assert browse_links(after, "tags") == expected_counts(live, "tag")
-    app.extensions["search_service"].handle.close()
 
 
 def test_home_is_built_once_per_index_generation(home_app: Flask) -> None:
@@ -205,6 +191,6 @@ def test_home_is_built_once_per_index_generation(home_app: Flask) -> None:
 @pytest.mark.parametrize("state", ["missing", "empty"])
 def test_home_without_articles_is_the_search_box_alone(tmp_path: Path, state: str) -> None:
     index = empty_index(tmp_path / "index") if state == "empty" else tmp_path / "missing"
-    page = soup(make_app(index).test_client(), "/")
+    page = soup_of(make_app(index).test_client(), "/")
     assert page.find("input", attrs={"name": "q"})
     assert not page.select("section.latest, section.categories, section.tags")

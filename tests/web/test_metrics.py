@@ -14,8 +14,7 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from indexer.status import live_commit, read_status
-from tests.browser.live import serve
-from tests.conftest import make_app
+from tests.factories import make_app, open_app, serve
 from tests.pages import SAMPLE_PAGES
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -36,9 +35,8 @@ def value(found: Samples, name: str, **labels: str) -> float:
 
 @pytest.fixture
 def metrics_app(built_index: Path) -> Iterator[Flask]:
-    app = make_app(built_index, METRICS=True)
-    yield app
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index, METRICS=True) as app:
+        yield app
 
 
 def test_metrics_count_known_requests(metrics_app: Flask, built_index: Path) -> None:

@@ -11,42 +11,28 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from whoosh import index as whoosh_index
 
-from indexer.schema import build_schema
-from indexer.store import IndexLocation
 from search_app import create_app
 from search_app.openapi import openapi_document
-from tests.conftest import make_app
+from tests.factories import empty_index, open_app
 from tests.strategies import FUZZ
 
 # The document as the app serves it (serving it needs no index).
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", create_app({"TESTING": True, "INDEX_DIR": "-"}))
 
 
-def empty_index(path: Path) -> Path:
-    """A published Whoosh index with no documents."""
-    loc = IndexLocation(path)
-    gen = loc.new_generation()
-    whoosh_index.create_in(str(gen), build_schema()).close()
-    loc.publish(gen)
-    return path
-
-
 @pytest.fixture(scope="module")
 def full_app(built_index: Path) -> Iterator[Flask]:
-    app = make_app(built_index)
-    yield app
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index) as app:
+        yield app
 
 
 @pytest.fixture(scope="module", params=["empty", "missing"])
 def degraded_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app over an index with no documents, and over no index at all (503)."""
     root = tmp_path_factory.mktemp(request.param)
-    app = make_app(empty_index(root / "index") if request.param == "empty" else root / "index")
-    yield app
-    app.extensions["search_service"].handle.close()
+    with open_app(empty_index(root / "index") if request.param == "empty" else root / "index") as app:
+        yield app
 
 
 # Every check but one: a query can be valid by the schema and still be a syntax

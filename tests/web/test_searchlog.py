@@ -20,8 +20,7 @@ from flask import Flask
 from search_app import report
 from search_app.searchlog import COLUMNS, SearchLog, SearchRecord, connect, make_record
 from search_app.services import get_search_log
-from tests.browser.live import serve
-from tests.conftest import make_app
+from tests.factories import make_app, open_app, serve
 
 CLIENT_ADDRESS = "203.0.113.77"
 USER_AGENT = "Secret-Agent/1.0 (reader-fingerprint)"
@@ -36,9 +35,8 @@ def log_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def logged_app(built_index: Path, log_db: Path) -> Iterator[Flask]:
-    app = make_app(built_index, LOG_DB=str(log_db))
-    yield app
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index, LOG_DB=str(log_db)) as app:
+        yield app
 
 
 def rows(db: Path) -> list[sqlite3.Row]:
@@ -323,15 +321,14 @@ def test_popular_queries_join_the_completions_but_never_one_that_found_nothing(
     rows_ += [_rec("経費精算 締め日", 1, m) for m in range(2)]  # too rare
     SearchLog(db)._write(conn, rows_)
     conn.close()
-    app = make_app(built_index, LOG_DB=str(db), POPULAR_MIN_COUNT=5)
-    found = app.test_client().get("/api/suggest", query_string={"q": "経費"}).json["suggestions"]
-    popular = [s["text"] for s in found if s["kind"] == "popular"]
-    assert popular == ["経費精算の手順"]
-    assert found[0] == {"text": "経費精算の手順", "kind": "popular", "path": None}
-    assert len(found) <= 8
-    opensearch = app.test_client().get("/api/suggest", query_string={"q": "経費", "format": "opensearch"}).json
-    assert opensearch[1][0] == "経費精算の手順"
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index, LOG_DB=str(db), POPULAR_MIN_COUNT=5) as app:
+        found = app.test_client().get("/api/suggest", query_string={"q": "経費"}).json["suggestions"]
+        popular = [s["text"] for s in found if s["kind"] == "popular"]
+        assert popular == ["経費精算の手順"]
+        assert found[0] == {"text": "経費精算の手順", "kind": "popular", "path": None}
+        assert len(found) <= 8
+        opensearch = app.test_client().get("/api/suggest", query_string={"q": "経費", "format": "opensearch"}).json
+        assert opensearch[1][0] == "経費精算の手順"
 
 
 @pytest.mark.parametrize("config", [{"LOG_DB": ""}, {"POPULAR_MIN_COUNT": 0}])

@@ -13,9 +13,8 @@ from flask.testing import FlaskClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from indexer.pipeline import run
 from search_app import SECURITY_HEADERS
-from tests.conftest import REPO, make_app, write_corpus
+from tests.factories import REPO, indexed_client, make_app, open_app
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 from tests.strategies import FUZZ
 
@@ -103,11 +102,8 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    root = tmp_path_factory.mktemp("hostile")
-    run(write_corpus(root / "corpus", HOSTILE), root / "index", jobs=1)
-    app = make_app(root / "index")
-    yield app.test_client()
-    app.extensions["search_service"].handle.close()
+    with indexed_client(tmp_path_factory.mktemp("hostile"), HOSTILE) as client:
+        yield client
 
 
 def test_indexed_text_is_escaped_in_the_api(hostile_client: FlaskClient) -> None:
@@ -192,9 +188,8 @@ def test_absolute_paths_of_real_files_are_not_articles(client: FlaskClient, secr
 
 @pytest.fixture(scope="module")
 def module_client(built_index: Path) -> Iterator[FlaskClient]:
-    app = make_app(built_index)
-    yield app.test_client()
-    app.extensions["search_service"].handle.close()
+    with open_app(built_index) as app:
+        yield app.test_client()
 
 
 @given(path=st.text(st.characters(codec="utf-8", exclude_characters="?#"), min_size=1, max_size=60))

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from search_app import SECURITY_HEADERS
 from search_app.engine.syntax import MAX_QUERY_CHARS
 from search_app.worker import HEADER_FIELD_LIMIT, REQUEST_LINE_LIMIT, CappedSocket, longest_search_target
-from tests.browser.live import CORPUS, build_index, serve
+from tests.factories import CORPUS, index_with_cli, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,7 @@ class Answer:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m search_app` over the bundled corpus (host:port)."""
     root = tmp_path_factory.mktemp("edge")
-    build_index(CORPUS, root / "index")
-    with serve(root / "index", root / "server.log", workers=1) as base:
+    with serve(index_with_cli(CORPUS, root / "index"), root / "server.log", workers=1) as base:
         yield urlsplit(base).netloc
 
 

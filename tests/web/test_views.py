@@ -6,12 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
-
-def soup_of(client: FlaskClient, url: str, status: int = 200, **params: object) -> BeautifulSoup:
-    response = client.get(url, query_string=params)
-    assert response.status_code == status
-    assert response.mimetype == "text/html"
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+from tests.factories import soup_of
 
 
 def test_home_has_a_labelled_search_box(client: FlaskClient) -> None:
