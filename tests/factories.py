@@ -2,9 +2,10 @@
 
 In process: `index_pages(root, pages)` writes the pages to root/corpus and indexes them into root/index;
 `indexed_app(root, pages, **config)` (a context manager) yields the app over that index and closes it after;
-`indexed_client` yields its test client; `open_app(index, **config)` does the same over an index already built.
+`indexed_client` yields its test client; `open_app(index, **config)` does the same over an index already built;
+`indexed_fixture(pages)` is a module's fixture of such an app (or client).
 As a reader or an operator would: `run_indexer(...)` is `python -m indexer`, `serve(index, log)` the production
-server. Then small readers of the answers (`api_search`, `paths`, `soup_of`, `marks`), shared by the tests.
+server. Then small readers of the answers (`api_search`, `paths`, `soup_of`, `marks`, `assert_refused`).
 """
 
 from __future__ import annotations
@@ -137,6 +138,20 @@ def indexed_client(root: Path, pages: Mapping[str, Page], **config: object) -> I
         yield app.test_client()
 
 
+def indexed_fixture(pages: Mapping[str, Page], *, client: bool = False, **config: object) -> Any:
+    """A fixture over `pages`, indexed once for the module that names it (`facet_app = indexed_fixture(PAGES)`).
+
+    It gives the app, or with `client=True` one test client of it for the whole module.
+    """
+
+    @pytest.fixture(scope="module")
+    def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask | FlaskClient]:
+        with indexed_app(tmp_path_factory.mktemp("site"), pages, **config) as app:
+            yield app.test_client() if client else app
+
+    return site
+
+
 # ---------------------------------------------------------------- the real commands and the production server
 
 
@@ -266,6 +281,15 @@ def soup_of(client: FlaskClient, url: str, status: int = 200, **params: object) 
     assert response.status_code == status
     assert response.mimetype == "text/html"
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def assert_refused(client: FlaskClient, params: Mapping[str, object], fragment: str) -> None:
+    """The search with `params` is a 400 naming `fragment`: in the API's JSON and on the search page."""
+    api = client.get("/api/search", query_string=params)
+    assert api.status_code == 400
+    assert fragment in api.json["error"]
+    message = soup_of(client, "/search", status=400, **params).select_one(".error-message").get_text()
+    assert fragment in message
 
 
 def marks(html: str | BeautifulSoup) -> list[str]:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator
 from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
 from search_app.engine.facets import MAX_TAG_VALUES, Facet, Facets, FacetTable, count_facets, facet_table
 from search_app.engine.narrowing import Filters, tag_term
-from tests.factories import api_search, indexed_app, soup_of
+from tests.factories import api_search, assert_refused, indexed_fixture, soup_of
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -60,10 +58,7 @@ FACET_PAGES: dict[str, Page] = {
 }
 
 
-@pytest.fixture(scope="module")
-def facet_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with indexed_app(tmp_path_factory.mktemp("facets"), FACET_PAGES) as app:
-        yield app
+facet_app = indexed_fixture(FACET_PAGES)
 
 
 @pytest.fixture
@@ -256,13 +251,7 @@ BAD = [
 @pytest.mark.parametrize(("params", "fragment"), BAD, ids=str)
 def test_bad_filter_values_are_a_400_with_a_message(fc: FlaskClient, params: dict, fragment: str) -> None:
     query = {"q": "経費", **params}
-    response = fc.get("/api/search", query_string=query)
-    assert response.status_code == 400
-    assert fragment in response.json["error"]
-    page = fc.get("/search", query_string=query)
-    assert page.status_code == 400
-    message = BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one(".error-message").get_text()
-    assert fragment in message
+    assert_refused(fc, query, fragment)
     feed = fc.get("/search.atom", query_string=query)
     assert feed.status_code == 400
     assert feed.mimetype == "text/plain"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from indexer.pipeline import run
-from tests.factories import api_search, index_pages, indexed_app, indexed_client, marks, open_app, paths
+from tests.factories import api_search, index_pages, indexed_app, indexed_fixture, marks, open_app, paths
 from tests.pages import plain_page as page
 
 PAGES = {
@@ -39,10 +38,7 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    with indexed_client(tmp_path_factory.mktemp("ja"), PAGES) as client:
-        yield client
+client = indexed_fixture(PAGES, client=True)
 
 
 api = partial(api_search, per_page=100)

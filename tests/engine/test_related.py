@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from search_app.engine.related import RELATED_COUNT, paragraphs
 from search_app.engine.snippets import Match
-from tests.factories import indexed_client, marks, soup_of
+from tests.factories import indexed_fixture, marks, soup_of
 from tests.pages import SAMPLE_PAGES, Page
 from tests.pages import paragraphs as html_paragraphs
 
@@ -46,10 +44,7 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def pages_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    with indexed_client(tmp_path_factory.mktemp("related"), PAGES) as client:
-        yield client
+pages_client = indexed_fixture(PAGES, client=True)
 
 
 def article_soup(client: FlaskClient, path: str, **params: str) -> BeautifulSoup:

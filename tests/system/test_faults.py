@@ -73,6 +73,11 @@ sys.exit(cli.main(sys.argv[2:]))
 KILL_POINTS = ("locked", "writing", "committing", "swapping", "collecting")
 
 
+def cli_args(corpus: Path, index: Path, *, rebuild: bool = False) -> list[str]:
+    """The indexer's arguments for one quiet run with one job (a rebuild when asked)."""
+    return ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]
+
+
 def assert_healthy(index: Path, expected: set[str]) -> None:
     """The live index holds exactly `expected`, once each, and the app answers from it."""
     with open_index(index).searcher() as s:
@@ -106,7 +111,7 @@ def test_an_indexer_killed_at_any_step_leaves_a_complete_index(tmp_path: Path, p
     pages = many_pages(12)
     corpus = write_corpus(tmp_path / "corpus", pages)
     index = tmp_path / "index"
-    main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"])
+    main(cli_args(corpus, index))
     before = set(pages)
     (corpus / "2015/p000.html").unlink()
     (corpus / "2016/p001.html").write_bytes(
@@ -114,7 +119,7 @@ def test_an_indexer_killed_at_any_step_leaves_a_complete_index(tmp_path: Path, p
     )
     after = before - {"2015/p000.html"}
 
-    args = ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]
+    args = cli_args(corpus, index, rebuild=rebuild)
     proc = run_python("-c", KILLER, point, *args, start_new_session=True, timeout=120)
     assert proc.returncode == -9, proc.stderr  # it really died there
 
@@ -125,7 +130,7 @@ def test_an_indexer_killed_at_any_step_leaves_a_complete_index(tmp_path: Path, p
     if point in ("locked", "writing", "committing"):
         assert live == before
     # The next run needs no manual cleanup and leaves nothing behind.
-    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert main(cli_args(corpus, index)) == 0
     assert_healthy(index, after)
     assert stored(index)["2016/p001.html"]["title"] == "書き換えた記事"
     assert_tidy(index)
@@ -140,7 +145,7 @@ def big_corpus(tmp_path: Path) -> tuple[Path, set[str]]:
 def test_two_indexers_at_once_one_refuses_with_a_message(tmp_path: Path, big_corpus: tuple[Path, set[str]]) -> None:
     corpus, expected = big_corpus
     index = tmp_path / "index"
-    args = ("--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", "--rebuild")
+    args = cli_args(corpus, index, rebuild=True)
     procs = [start_indexer(*args), start_indexer(*args)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
     codes = sorted(code for code, _out, _err in results)
@@ -155,7 +160,7 @@ def test_two_indexers_at_once_one_refuses_with_a_message(tmp_path: Path, big_cor
 def test_two_indexers_with_wait_run_one_after_the_other(tmp_path: Path, big_corpus: tuple[Path, set[str]]) -> None:
     corpus, expected = big_corpus
     index = tmp_path / "index"
-    args = ("--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", "--wait", "300")
+    args = [*cli_args(corpus, index), "--wait", "300"]
     procs = [start_indexer(*args, "--rebuild"), start_indexer(*args)]
     results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
     assert [code for code, _out, _err in results] == [0, 0], results
@@ -207,13 +212,13 @@ def test_a_full_disk_is_a_clear_error_and_the_live_index_stays(
     small_volume: Path, corpus: Path, capsys: pytest.CaptureFixture[str], rebuild: bool
 ) -> None:
     index = small_volume / "index"
-    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert main(cli_args(corpus, index)) == 0
     before = stored(index)
     more = write_corpus(corpus / "more", many_pages(10))
     capsys.readouterr()
 
     filler = fill(small_volume, leave=32 * 1024)
-    args = ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]
+    args = cli_args(corpus, index, rebuild=rebuild)
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err
@@ -234,13 +239,13 @@ def test_a_read_only_index_directory_is_a_clear_error(
     small_volume: Path, corpus: Path, capsys: pytest.CaptureFixture[str], rebuild: bool
 ) -> None:
     index = small_volume / "index"
-    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert main(cli_args(corpus, index)) == 0
     before = stored(index)
     (corpus / "new.html").write_bytes(Page(title="新しい記事", body_html=paragraphs("本文です。")).encoded())
     capsys.readouterr()
 
     subprocess.run(["mount", "-o", "remount,ro", str(small_volume)], check=True)
-    args = ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]
+    args = cli_args(corpus, index, rebuild=rebuild)
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "Read-only file system" in err
@@ -271,7 +276,7 @@ def test_no_space_while_writing_segments(
 ) -> None:
     """Without a mount: Whoosh's file writes fail with ENOSPC after `budget` bytes."""
     index = tmp_path / "index"
-    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert main(cli_args(corpus, index)) == 0
     before = stored(index)
     write_corpus(corpus / "more", many_pages(10))
     capsys.readouterr()
@@ -286,7 +291,7 @@ def test_no_space_while_writing_segments(
         return real_write(self, data, *args)
 
     monkeypatch.setattr(StructFile, "write", write)
-    args = ["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q", *(["--rebuild"] if rebuild else [])]
+    args = cli_args(corpus, index, rebuild=rebuild)
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err
@@ -302,11 +307,11 @@ def test_no_space_while_writing_segments(
 @WHOOSH_LEAKS_ON_FAILURE
 def test_a_damaged_live_index_is_replaced_by_the_next_run(corpus: Path, tmp_path: Path, capsys) -> None:
     index = tmp_path / "index"
-    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert main(cli_args(corpus, index)) == 0
     for toc in index.glob("_MAIN_*.toc"):
         toc.write_bytes(b"garbage")  # a disk error, a bad copy: Whoosh cannot read the TOC
     capsys.readouterr()
-    assert main(["--corpus", str(corpus), "--index", str(index), "--jobs", "1", "-q"]) == 0
+    assert main(cli_args(corpus, index)) == 0
     out = capsys.readouterr().out
     assert out.startswith("rebuilt: 5 added")
     assert "the live index cannot be read" in out

@@ -19,7 +19,7 @@ from indexer.ngrams import mixed_reading
 from search_app.engine.compiler import Compiler
 from search_app.engine.retrieval import kept_units, meaningful
 from search_app.engine.syntax import parse_query
-from tests.factories import api_search, indexed_client, open_app, paths, serve
+from tests.factories import api_search, indexed_fixture, open_app, paths, serve
 from tests.pages import plain_page as page
 
 # A reading typed for a word of the bundled corpus, and the word as written there.
@@ -148,10 +148,7 @@ WEAK_PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def weak_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    with indexed_client(tmp_path_factory.mktemp("weak"), WEAK_PAGES) as client:
-        yield client
+weak_site = indexed_fixture(WEAK_PAGES, client=True)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +14,7 @@ from flask.testing import FlaskClient
 from indexer.pipeline import run
 from search_app.engine.facets import MAX_TAG_VALUES
 from search_app.engine.overview import LATEST_COUNT
-from tests.factories import empty_index, index_pages, indexed_app, make_app, open_app, soup_of, write_corpus
+from tests.factories import empty_index, index_pages, indexed_fixture, make_app, open_app, soup_of, write_corpus
 from tests.pages import ADDED_PAGES, SAMPLE_PAGES, Page, paragraphs
 
 
@@ -53,10 +52,7 @@ HOME_PAGES: dict[str, Page] = {
 }
 
 
-@pytest.fixture(scope="module")
-def home_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with indexed_app(tmp_path_factory.mktemp("home"), HOME_PAGES) as app:
-        yield app
+home_app = indexed_fixture(HOME_PAGES)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from search_app import SECURITY_HEADERS
-from tests.factories import REPO, indexed_client, make_app, open_app
+from tests.factories import REPO, assert_refused, indexed_fixture, make_app, open_app
 from tests.pages import SAMPLE_PAGES, Page, paragraphs
 from tests.strategies import FUZZ
 
@@ -100,10 +100,7 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    with indexed_client(tmp_path_factory.mktemp("hostile"), HOSTILE) as client:
-        yield client
+hostile_client = indexed_fixture(HOSTILE, client=True)
 
 
 def test_indexed_text_is_escaped_in_the_api(hostile_client: FlaskClient) -> None:
@@ -218,13 +215,7 @@ LIMITS = [
 
 @pytest.mark.parametrize(("params", "fragment"), LIMITS)
 def test_limits_are_enforced_with_a_message(client: FlaskClient, params: dict, fragment: str) -> None:
-    api = client.get("/api/search", query_string=params)
-    assert api.status_code == 400
-    assert fragment in api.json["error"]
-    page = client.get("/search", query_string=params)
-    assert page.status_code == 400
-    message = BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one(".error-message").get_text()
-    assert fragment in message
+    assert_refused(client, params, fragment)
 
 
 def test_limits_at_the_edge_are_accepted(client: FlaskClient) -> None:
