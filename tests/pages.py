@@ -107,6 +107,26 @@ def paragraphs(*texts: str) -> str:
     return "\n".join(f"<p>{t}</p>" for t in texts)
 
 
+def plain_page(title: str, text: str, **kwargs: object) -> Page:
+    """A one-paragraph page whose tags and category stay out of the way."""
+    return Page(title=title, body_html=paragraphs(text), tags=("メモ",), category="雑記", **kwargs)
+
+
+def many_pages(n: int) -> dict[str, Page]:
+    """n articles on six topics over ten years, each long enough to take a moment to index."""
+    topics = ["経費精算", "年末調整", "見積書", "印鑑", "日商簿記", "現場監督"]
+    return {
+        f"{2015 + i % 10}/p{i:03d}.html": Page(
+            title=f"{topics[i % 6]}の記事その{i}",
+            body_html=paragraphs(
+                f"{topics[i % 6]}について書いた{i}番目の記事です。", "同じ段落がもう一つあります。" * 20
+            ),
+            slug=f"p{i:03d}",
+        )
+        for i in range(n)
+    }
+
+
 SAMPLE_PAGES: dict[str, Page] = {
     "2021/keihi.html": Page(
         title="経費精算のルールと差し戻し",

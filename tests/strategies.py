@@ -15,8 +15,8 @@ from tests.pages import SAMPLE_PAGES
 # example database, generous per-example deadlines. Answers take milliseconds
 # here; the deadline catches an input that takes many seconds, with room for a
 # busy shared machine (2 s failed there). Costly query shapes are checked
-# structurally in test_query_cost.py.
-# FUZZ_EXAMPLES=5000 make test PYTEST_ARGS=tests/test_fuzz_query.py explores further, with fresh random inputs.
+# structurally in engine/test_query_cost.py.
+# FUZZ_EXAMPLES=5000 make test PYTEST_ARGS=tests/engine/test_fuzz_query.py explores further, with fresh random inputs.
 _EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
     max_examples=_EXPLORE or 150,

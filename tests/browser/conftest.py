@@ -16,8 +16,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.browser.live import CORPUS, INSTALL_HINT, build_index, chromium_path, missing_chromium_reason, serve
+from tests.browser.chromium import INSTALL_HINT, chromium_path, missing_chromium_reason
 from tests.browser.reader import DESKTOP, PHONE, Problems
+from tests.factories import CORPUS, index_with_cli, serve
 
 HERE = Path(__file__).resolve().parent
 # Generous for a shared 2-core machine; a reader's step that takes longer than this has failed.
@@ -68,8 +69,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def live_server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bundled corpus indexed with the indexer CLI, served by `python -m search_app`; its base URL."""
     root = tmp_path_factory.mktemp("browser")
-    build_index(CORPUS, root / "index")
-    with serve(root / "index", root / "server.log") as base:
+    with serve(index_with_cli(CORPUS, root / "index"), root / "server.log") as base:
         yield base
 
 

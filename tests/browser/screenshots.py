@@ -11,7 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.browser.live import CORPUS, REPO, build_index, chromium_path, missing_chromium_reason, serve
+from tests.browser.chromium import chromium_path, missing_chromium_reason
+from tests.factories import CORPUS, REPO, index_with_cli, serve
 
 QUERY = "請求書"
 VIEWPORTS = {
@@ -82,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
         work = Path(tmp)
-        build_index(CORPUS, work / "index")
-        with serve(work / "index", work / "server.log") as base, sync_playwright() as pw:
+        index = index_with_cli(CORPUS, work / "index")
+        with serve(index, work / "server.log") as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=executable, headless=True)
             for kind in VIEWPORTS:
                 reader_visit(browser, base, kind, args.out, args.query)
