@@ -129,7 +129,7 @@ def janome_tokenizer() -> Any:
 
 def _user_words() -> tuple[re.Pattern[str] | None, dict[str, Any]]:
     """The user dictionary in force: re-read when its file changes."""
-    from indexer.vocabulary import user_dictionary_path
+    from indexer.dictionaries import user_dictionary_path
 
     path = user_dictionary_path()
     try:
@@ -142,7 +142,7 @@ def _user_words() -> tuple[re.Pattern[str] | None, dict[str, Any]]:
 @functools.lru_cache(maxsize=4)
 def _load_user_words(path: str, _mtime_ns: int, _size: int) -> tuple[re.Pattern[str] | None, dict[str, Any]]:
     """The user dictionary as one pattern (longest words first) and its entries by surface."""
-    from indexer.vocabulary import read_user_dictionary
+    from indexer.dictionaries import read_user_dictionary
 
     entries = {w.surface: w for w in read_user_dictionary(Path(path))}
     if not entries:

@@ -18,6 +18,7 @@ from whoosh.fields import Schema
 from whoosh.index import Index
 
 from indexer.analysis import ANALYSIS_VERSION
+from indexer.dictionaries import UserWord, changed_surfaces, read_user_dictionary
 from indexer.extract import ExtractionError, extract_file
 from indexer.leanwriter import LeanWriter, written_by_this_version
 from indexer.profiles import NO_PROFILES, Profiles
@@ -25,7 +26,6 @@ from indexer.schema import build_schema, to_document
 from indexer.status import status_path, write_status
 from indexer.store import IndexLocation, open_whoosh
 from indexer.userdict_sync import affected_paths, read_snapshot, write_snapshot
-from indexer.vocabulary import UserWord, changed_surfaces, read_user_dictionary
 
 HTML_SUFFIXES = (".html", ".htm")
 # Below this many files to analyze, starting worker processes costs more than it saves.

@@ -9,8 +9,8 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh.index import Index
 
+from indexer.dictionaries import UserWord, read_user_dictionary
 from indexer.ngrams import query_char_runs
-from indexer.vocabulary import UserWord, read_user_dictionary
 
 # Kept in each index generation: the dictionary the index was built with.
 SNAPSHOT_NAME = "userdic.snapshot.csv"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from whoosh.analysis import CompositeAnalyzer
 
 from indexer.analysis import QueryToken, QueryWord, is_content_word, is_weak_word, meaningful_terms, query_tokens
+from indexer.dictionaries import Synonyms
 from indexer.ngrams import (
     RUN,
     char_runs,
@@ -23,7 +24,6 @@ from indexer.ngrams import (
     query_reading_grams,
     text_grams,
 )
-from indexer.vocabulary import Synonyms
 from search_app.engine.completions import words_reading
 from search_app.engine.syntax import Node, Not, Words
 

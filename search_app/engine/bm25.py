@@ -2,22 +2,19 @@
 
 A sentence's terms are many (a headline has 60 n-grams) and some are in most
 documents (した, こと); Whoosh scores such a union posting by posting in Python,
-seconds per query on 7,000 articles. Here each term's postings are read block
-by block and scored as arrays, with the idf and field lengths Whoosh uses.
+seconds per query on 7,000 articles. Here each term's postings are read from the flat
+arrays and scored at once, with the idf and field lengths Whoosh uses.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
+from search_app.engine.arrays import field_lengths, live_mask
 from search_app.engine.postings import gram_doc_frequency, gram_postings, read_postings
 from search_app.engine.settings import GRAM_B, GRAM_K1
 
@@ -25,69 +22,6 @@ from search_app.engine.settings import GRAM_B, GRAM_K1
 # Its postings are not stored: they are title_ng's counts TITLE_REPEAT times plus
 # body_ng's (postings.gram_postings); the index keeps only its lengths.
 GRAM_FIELD = "text_ng"
-
-_BYTE_TO_LENGTH = np.asarray([byte_to_length(i) for i in range(256)], dtype=np.float64)
-_per_searcher: weakref.WeakKeyDictionary[Searcher, dict[str, Any]] = weakref.WeakKeyDictionary()
-_lock = threading.RLock()
-
-
-def per_searcher(searcher: Searcher, key: str, build: Callable[[Searcher], Any]) -> Any:
-    """`build(searcher)`, computed once per searcher (an index generation) and kept while it lives."""
-    with _lock:
-        cache = _per_searcher.setdefault(searcher, {})
-        if key not in cache:
-            cache[key] = build(searcher)
-        return cache[key]
-
-
-def field_lengths(searcher: Searcher, fieldname: str) -> np.ndarray:
-    """Every document's length in the field, by docnum (0 for a deleted one)."""
-
-    def build(searcher: Searcher) -> np.ndarray:
-        lengths = np.zeros(searcher.doc_count_all(), dtype=np.float64)
-        for sub, offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            size = reader.doc_count_all()
-            found = _length_column(reader, fieldname, size)
-            if found is None:
-                found = np.asarray([reader.doc_field_length(d, fieldname, 0) or 0 for d in range(size)], dtype=float)
-            lengths[offset : offset + size] = found
-        return np.where(live_mask(searcher), lengths, 0.0)
-
-    return per_searcher(searcher, f"lengths:{fieldname}", build)
-
-
-def _length_column(reader: object, fieldname: str, size: int) -> np.ndarray | None:
-    """A segment's field lengths read as one array from Whoosh's length column (its private API).
-
-    Whoosh stores each length as one byte, a logarithmic approximation; asking for
-    them one document at a time took about a second per worker at 50,000 articles.
-    """
-    try:
-        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)  # type: ignore[attr-defined]
-        if column is None:
-            return np.zeros(size, dtype=np.float64)
-        if column._fixedlen != 1:
-            return None
-        count = min(column._count, size)
-        raw = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
-    except AttributeError:
-        return None
-    lengths = np.zeros(size, dtype=np.float64)
-    lengths[:count] = _BYTE_TO_LENGTH[raw]
-    return lengths
-
-
-def live_mask(searcher: Searcher) -> np.ndarray:
-    """True for every live (not deleted) document, by docnum."""
-
-    def build(searcher: Searcher) -> np.ndarray:
-        flags = np.zeros(searcher.doc_count_all(), dtype=bool)
-        for sub, offset in searcher.leaf_searchers():
-            flags[np.fromiter(sub.reader().all_doc_ids(), dtype=np.int64) + offset] = True
-        return flags
-
-    return per_searcher(searcher, "live", build)
 
 
 def bm25(
@@ -153,16 +87,3 @@ def gram_scores(searcher: Searcher, grams: Iterable[str], among: np.ndarray | No
         ids, found = term_scores(searcher, GRAM_FIELD, gram, k1=GRAM_K1, b=GRAM_B, among=among)
         scores[ids] += found
     return scores
-
-
-def top(scores: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """The best `limit` (docnum, score) with a score above 0, among the allowed documents."""
-    if allowed is not None:
-        scores = np.where(allowed, scores, 0.0)
-    count = int(np.count_nonzero(scores))
-    if not count:
-        return []
-    k = min(limit, count)
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(int(d), float(scores[d])) for d in best]

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.analysis import CompositeAnalyzer
 
+from indexer.dictionaries import Synonyms
 from indexer.schema import SEARCH_FIELDS
-from indexer.vocabulary import Synonyms
 from search_app.engine.analysed import AnalysedQuery, Analyser
 from search_app.engine.settings import (
     MAX_GRAMS,

@@ -18,7 +18,8 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.engine.bm25 import bm25, live_mask, term_scores
+from search_app.engine.arrays import live_mask
+from search_app.engine.bm25 import bm25, term_scores
 from search_app.engine.facets import FacetTable, facet_table
 from search_app.engine.postings import phrase_matches
 

@@ -9,7 +9,7 @@ import numpy as np
 from whoosh.searching import Searcher
 from whoosh.util.times import long_to_datetime
 
-from search_app.engine.bm25 import per_searcher
+from search_app.engine.arrays import per_searcher
 from search_app.engine.narrowing import MISSING_DATE, Filters, tag_term
 
 # The tag facet lists the commonest tags only.

@@ -15,7 +15,8 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer.ngrams import normalize
-from search_app.engine.bm25 import GRAM_FIELD, top
+from search_app.engine.arrays import top
+from search_app.engine.bm25 import GRAM_FIELD
 from search_app.engine.settings import LEAD_DECAY, LEAD_DEPTH, LEAD_SCAN
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from whoosh.searching import Searcher
 
-from search_app.engine.bm25 import per_searcher
+from search_app.engine.arrays import per_searcher
 from search_app.engine.candidates import Matched
 from search_app.engine.compiler import CompiledQuery
 from search_app.engine.facets import Facet, count_facets, facet_table

@@ -29,7 +29,8 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search_app.engine.bm25 import gram_scores, per_searcher
+from search_app.engine.arrays import per_searcher
+from search_app.engine.bm25 import gram_scores
 from search_app.engine.candidates import Matched, kept_units, meaningful, run_query
 from search_app.engine.compiler import CompiledQuery
 from search_app.engine.evaluator import Evaluator

@@ -15,7 +15,7 @@ from whoosh.searching import Searcher
 
 from indexer.ngrams import query_char_runs
 from indexer.schema import TAG_SEPARATOR
-from search_app.engine.bm25 import live_mask
+from search_app.engine.arrays import live_mask
 from search_app.engine.evaluator import Evaluator
 from search_app.engine.features import Features
 from search_app.engine.pipeline import SIMILAR, ordered, score

@@ -11,8 +11,8 @@ from pathlib import Path
 from markupsafe import Markup, escape
 from whoosh.searching import Searcher
 
+from indexer.dictionaries import SynonymTable
 from indexer.schema import TAG_SEPARATOR
-from indexer.vocabulary import SynonymTable
 from search_app.engine.analysed import AnalysedQuery, Analyser
 from search_app.engine.candidates import Matched, count_matches
 from search_app.engine.compiler import CompiledQuery, Compiler, compile_query

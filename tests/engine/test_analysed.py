@@ -13,8 +13,8 @@ from flask import Flask
 
 import search_app.engine.service as service_module
 from indexer.analysis import JanomeTokenizer, janome_tokenizer, japanese_analyzer
+from indexer.dictionaries import Synonyms, normalize_word
 from indexer.ngrams import ngram_text, normalize, query_char_runs, query_text_grams
-from indexer.vocabulary import Synonyms, normalize_word
 from search_app.engine.analysed import analyse
 from search_app.engine.completions import normalize as completion_form
 from search_app.engine.syntax import Words, parse_query

@@ -11,7 +11,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import analyze
 from indexer.schema import TITLE_REPEAT
-from search_app.engine.bm25 import GRAM_FIELD, doc_frequency, field_lengths, term_scores
+from search_app.engine.arrays import field_lengths
+from search_app.engine.bm25 import GRAM_FIELD, doc_frequency, term_scores
 from search_app.engine.postings import gram_postings
 from tests.factories import index_searcher
 

@@ -20,7 +20,7 @@ from indexer.analysis import analyze_with_readings
 from indexer.ngrams import reading_grams
 from indexer.schema import FIELD_BOOSTS
 from search_app.engine import postings
-from search_app.engine.bm25 import field_lengths, live_mask
+from search_app.engine.arrays import field_lengths, live_mask
 from tests.factories import index_searcher
 from tests.postings_truth import (
     DOCS,

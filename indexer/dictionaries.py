@@ -1,4 +1,4 @@
-"""Editors' vocabulary: the user dictionary (index time) and synonym groups (query time)."""
+"""The editors' dictionaries: the user dictionary (index time) and synonym groups (query time)."""
 
 from __future__ import annotations
 
