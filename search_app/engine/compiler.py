@@ -312,7 +312,7 @@ class _Compilation:
             self._remember(text, [] if compound else words, fields, runs, phrase=phrase)
         # N-grams find what the words miss, and readings what both miss; each counts
         # only there: an article with the words is not scored again by its n-grams,
-        # and their positions are read only in the articles without the words (evaluate.py).
+        # and their positions are read only in the articles without the words (evaluator.py).
         found = alternatives[0]
         for fallback in alternatives[1:]:
             found = Union([found, wq.AndNot(fallback, found)])

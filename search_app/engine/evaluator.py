@@ -5,8 +5,8 @@ intersection and span matchers; at 2,000 articles that was two thirds of a
 reader query's CPU, and it grows with the corpus. Here each term's postings are
 read block by block and scored as arrays (bm25.term_scores), the boolean
 structure is array logic, and only phrases read positions, of the documents
-that have all their words. Filters (category, tag, date range, every article)
-are read from the facet table. Scores are Whoosh's own (the same BM25, sums and
+that have all their words. Filters (category, tag, date range) are read from
+the facet table, every article from the live mask. Scores are Whoosh's own (the same BM25, sums and
 boosts); tests compare the two on every kind of query the compiler builds.
 """
 

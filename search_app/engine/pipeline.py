@@ -5,18 +5,19 @@ articles may be listed — with no words, every article the filters leave (LISTI
 for keywords, the strict query's matches (every keyword, through its words, n-grams,
 reading or synonym), of which the best FUSION_DEPTH by word score go on (KEYWORDS);
 for a sentence (plain text with particles or three words or more), every article with
-one of its words (SENTENCE); for keywords no article has all of, the articles with a
-strong one of the units candidates.kept_units keeps (RELAXED, the reader is told which
-went). (2) Features (features.py, openings.py): the word BM25F over title, body and
+one of its words (SENTENCE); for keywords no article has all of, the articles with any strong
+unit, those with every unit candidates.kept_units keeps first (RELAXED, the reader is
+told which went). (2) Features (features.py, openings.py): the word BM25F over title, body and
 tags (for keywords the strict query's own score, with the compiler's nearness bonus;
 otherwise each unit's word terms), the character n-gram BM25 over text_ng, the share
 of the query's units an article has, and how much of the query the best LEAD_DEPTH
 articles' openings hold. (3) One score (`score`): words / best + FUSION_WEIGHT ×
 n-grams / best, times 1 + COVERAGE_BOOST × share², times 1 + LEAD_BOOST × opening;
 a plan leaves out what it does not use (keywords: no coverage, no opening; no n-grams
-in the query: the word score alone, unscaled). (4) Order (`ordered`): by relevance, a
-first tier (the articles with the reader's words as words, or with every kept unit)
-before the rest, best score first and the newer first among equal scores; or by date,
+in the query: the word score unscaled, a relaxed one still times the coverage term).
+(4) Order (`ordered`): by relevance, a first tier (for keywords with n-grams, the
+articles with the reader's words as words; relaxed, those with every kept unit) before
+the rest, best score first and the newer first among equal scores; or by date,
 undated last, the better score first among equal dates. Every constant is in settings.py.
 """
 

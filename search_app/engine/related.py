@@ -115,7 +115,7 @@ def _similarity_query(searcher: Searcher, fields: dict) -> wq.Query | None:
 
 
 def _topical(gram: str) -> bool:
-    """Two characters that are not both kana or both ASCII (して, ます, 20 say nothing of a topic)."""
+    """Two characters that are not both hiragana or both ASCII (して, ます, 20 say nothing of a topic)."""
     return len(gram) == 2 and not _FUNCTION_GRAM.fullmatch(gram)
 
 

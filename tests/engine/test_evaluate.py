@@ -1,4 +1,4 @@
-"""The numpy evaluator (search_app/evaluate.py) matches and scores exactly as Whoosh's own matchers do."""
+"""The numpy evaluator (search_app/engine/evaluator.py) matches and scores exactly as Whoosh's own matchers do."""
 
 from __future__ import annotations
 
