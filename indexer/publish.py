@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.status import live_commit, status_path
-from indexer.store import IndexBusyError, IndexLocation
+from indexer.store import IndexBusyError, IndexLocation, fsync_dir
 
 # Not shipped: Whoosh's write lock is the indexer host's business.
 SKIPPED_FILES = frozenset({"MAIN_WRITELOCK"})
@@ -111,7 +111,7 @@ def publish_local(index: str | os.PathLike[str], dest: str | os.PathLike[str], p
         try:
             for name in shipped.files:
                 place(shipped.source / name, partial / name, previous)
-            _fsync_dir(partial)
+            fsync_dir(partial)
             if final.exists():  # left by a publish that stopped before its swap
                 shutil.rmtree(final)
             partial.rename(final)
@@ -134,14 +134,6 @@ def _copy_status(index: str | os.PathLike[str], dest: str | os.PathLike[str]) ->
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.copy2(source, tmp)
     os.replace(tmp, target)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- rsync (over ssh for host:/path) ----------------------------------------------------------

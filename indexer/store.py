@@ -102,7 +102,7 @@ class IndexLocation:
             # (the one moment readers may miss it; they retry).
             self.path.rename(self.generations / f"legacy-{gen.name}")
         os.replace(tmp_link, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         self.collect_garbage()
 
     def collect_garbage(self) -> None:
@@ -174,7 +174,8 @@ def _readable(path: Path) -> bool:
         return False
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
